@@ -1,0 +1,144 @@
+package org.smproxy.api;
+
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+import org.smproxy.cluster.ClusterModel;
+import org.smproxy.cluster.Node;
+import org.smproxy.cluster.NodeState;
+import org.smproxy.cluster.StreamView;
+import org.smproxy.http.ApiException;
+import org.smproxy.http.ApiServlet;
+import org.smproxy.http.ErrorDialect;
+import org.smproxy.http.Json;
+import org.smproxy.http.TokenCheck;
+
+/**
+ * Operator API: nodes (list, one, drain or fault, forget) and streams. Needs the admin token on every call.
+ *
+ * <pre>
+ * GET    .../admin/nodes[?nodeGroup=ng&amp;state=INSERVICE]
+ * GET    .../admin/nodes/{id}
+ * PUT    .../admin/nodes/{id}/state   {"state":"SOFT_SUNSET"}   (drain; FAULT, INSERVICE, ...)
+ * DELETE .../admin/nodes/{id}/state   clear the override: the node's own state counts again
+ * DELETE .../admin/nodes/{id}         forget the node (it comes back with its next heartbeat)
+ * GET    .../admin/streams
+ * </pre>
+ */
+public final class AdminServlet extends ApiServlet {
+    private static final int MAX_BODY = 4096;
+
+    private final ClusterModel cluster;
+    private final TokenCheck token;
+
+    public AdminServlet(ClusterModel cluster, TokenCheck token, ErrorDialect dialect) {
+        super(dialect);
+        this.cluster = cluster;
+        this.token = token;
+    }
+
+    /** Body of a state change. */
+    public record StateChange(String state) {
+    }
+
+    @Override
+    protected long nowMillis() {
+        return cluster.nowMillis();
+    }
+
+    @Override
+    protected void handle(Call call) throws IOException {
+        token.require(call.req());
+        String collection = call.segment(0);
+        if ("nodes".equals(collection)) {
+            nodes(call);
+        } else if ("streams".equals(collection) && call.path().size() == 1) {
+            requireGet(call);
+            streams(call);
+        } else {
+            throw notFound(call);
+        }
+    }
+
+    private void nodes(Call call) throws IOException {
+        String id = call.segment(1);
+        int depth = call.path().size();
+        if (depth == 1) {
+            requireGet(call);
+            String group = call.req().getParameter("nodeGroup");
+            String state = call.req().getParameter("state");
+            NodeState wanted = state == null ? null : parseState(state);
+            List<NodeJson> body = new ArrayList<>();
+            for (Node n : cluster.nodes()) {
+                if ((group == null || group.equals(n.nodeGroup())) && (wanted == null || wanted == n.state())) {
+                    body.add(NodeJson.of(n, cluster.nowMillis()));
+                }
+            }
+            Json.write(call.resp(), 200, body);
+        } else if (depth == 2 && "GET".equals(call.method())) {
+            Json.write(call.resp(), 200, NodeJson.of(node(id), cluster.nowMillis()));
+        } else if (depth == 2 && "DELETE".equals(call.method())) {
+            node(id);
+            cluster.remove(id, "removed by operator");
+            call.resp().setStatus(204);
+        } else if (depth == 3 && "state".equals(call.segment(2))) {
+            state(call, id);
+        } else if (depth == 2) {
+            throw methodNotAllowed(call, "GET, DELETE");
+        } else {
+            throw notFound(call);
+        }
+    }
+
+    private void state(Call call, String id) throws IOException {
+        Node changed;
+        if ("PUT".equals(call.method()) || "POST".equals(call.method())) {
+            StateChange change = Json.read(call.req().getInputStream(), MAX_BODY, StateChange.class);
+            if (change.state() == null) {
+                throw new ApiException(400, "'state' is required, e.g. {\"state\":\"SOFT_SUNSET\"}");
+            }
+            changed = cluster.setAdminState(id, parseState(change.state()));
+        } else if ("DELETE".equals(call.method())) {
+            changed = cluster.setAdminState(id, null);
+        } else {
+            throw methodNotAllowed(call, "PUT, DELETE");
+        }
+        Json.write(call.resp(), 200, NodeJson.of(changed, cluster.nowMillis()));
+    }
+
+    private void streams(Call call) throws IOException {
+        Map<String, List<StreamEndpoint>> body = new LinkedHashMap<>();
+        long now = cluster.nowMillis();
+        for (String group : cluster.groupNames()) {
+            List<StreamEndpoint> entries = new ArrayList<>();
+            for (StreamView s : cluster.streams(group)) {
+                for (StreamView.Location at : s.locations()) {
+                    entries.add(StreamEndpoint.of(s, at, now));
+                }
+            }
+            body.put(group, entries);
+        }
+        Json.write(call.resp(), 200, body);
+    }
+
+    private Node node(String id) {
+        return cluster.findById(id).orElseThrow(() -> new ApiException(404, "node '" + id + "' not found"));
+    }
+
+    private static NodeState parseState(String state) {
+        try {
+            return NodeState.parse(state);
+        } catch (IllegalArgumentException e) {
+            throw new ApiException(400, e.getMessage());
+        }
+    }
+
+    private static void requireGet(Call call) {
+        if (!"GET".equals(call.method())) {
+            throw methodNotAllowed(call, "GET");
+        }
+    }
+}

@@ -1,0 +1,91 @@
+package org.smproxy.api;
+
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
+
+import org.smproxy.cluster.ClusterModel;
+import org.smproxy.cluster.Node;
+import org.smproxy.cluster.SelectionRequest;
+import org.smproxy.cluster.StreamGuid;
+import org.smproxy.cluster.StreamView;
+import org.smproxy.http.ApiException;
+import org.smproxy.http.ApiServlet;
+import org.smproxy.http.ErrorDialect;
+import org.smproxy.http.Json;
+import org.smproxy.http.Params;
+
+/**
+ * SM 1.x event API under {@code /streammanager/api/4.0/event} (and 3.1, same shapes): an origin for a broadcaster,
+ * an edge for a subscriber (wire reference §4). SM 1.x URLs name no node group, so the configured one is used.
+ */
+public final class EventServlet extends ApiServlet {
+    private final ClusterModel cluster;
+
+    public EventServlet(ClusterModel cluster) {
+        super(ErrorDialect.SM1);
+        this.cluster = cluster;
+    }
+
+    /** SM 1.x answer: one object, or an array when more than one endpoint was asked for. */
+    public record EventAnswer(String name, String scope, String serverAddress, String region) {
+    }
+
+    /** A stream in the SM 1.x list. */
+    public record ListedStream(String name, String scope, String serverAddress, String region, String type,
+                               int subscribers) {
+    }
+
+    @Override
+    protected long nowMillis() {
+        return cluster.nowMillis();
+    }
+
+    @Override
+    protected void handle(Call call) throws IOException {
+        if (!"GET".equals(call.method())) {
+            throw methodNotAllowed(call, "GET");
+        }
+        if (call.path().size() == 1 && "list".equals(call.segment(0))) {
+            list(call);
+            return;
+        }
+        if (call.path().size() < 2) {
+            throw new ApiException(400, "expected /event/<scope>/<stream>?action=broadcast|subscribe");
+        }
+        StreamGuid guid = new StreamGuid(call.rest(0));
+        String action = call.req().getParameter("action");
+        String group = cluster.sm1GroupName();
+        // Red5 1.x has both region and geozone; a geozone is a parent sub-group here, so both are a preference list.
+        List<String> where = Params.list(Params.first(call.req(), "region", "geozone"));
+        int endpoints = Params.integer(call.req(), "endpoints", 1);
+        boolean strict = Params.bool(call.req(), "strict", false);
+        List<Node> nodes;
+        if ("broadcast".equals(action)) {
+            nodes = cluster.selectPublish(new SelectionRequest(group, guid.value(), where, strict, endpoints,
+                    Params.bool(call.req(), "transcode", false)));
+        } else if ("subscribe".equals(action)) {
+            nodes = cluster.selectSubscribe(new SelectionRequest(group, guid.value(), where, strict, endpoints, false));
+        } else {
+            throw new ApiException(400, "'action' must be broadcast or subscribe, not '" + action + "'");
+        }
+        List<EventAnswer> answers = new ArrayList<>(nodes.size());
+        for (Node n : nodes) {
+            answers.add(new EventAnswer(guid.name(), "/" + guid.scope(), n.address(), n.subGroup()));
+        }
+        Json.write(call.resp(), 200, endpoints == 1 ? answers.get(0) : answers);
+    }
+
+    private void list(Call call) throws IOException {
+        List<ListedStream> body = new ArrayList<>();
+        for (StreamView s : cluster.streams(cluster.sm1GroupName())) {
+            StreamGuid guid = new StreamGuid(s.streamGuid());
+            for (StreamView.Location at : s.locations()) {
+                Node n = at.node();
+                body.add(new ListedStream(guid.name(), "/" + guid.scope(), n.address(), n.subGroup(),
+                        at.publishing() ? "origin" : "edge", at.subscribers()));
+            }
+        }
+        Json.write(call.resp(), 200, body);
+    }
+}

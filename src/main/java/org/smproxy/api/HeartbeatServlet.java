@@ -1,0 +1,111 @@
+package org.smproxy.api;
+
+import java.io.IOException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+import org.smproxy.cluster.ClusterModel;
+import org.smproxy.cluster.Node;
+import org.smproxy.cluster.NodeReport;
+import org.smproxy.cluster.NodeState;
+import org.smproxy.cluster.Role;
+import org.smproxy.http.ApiException;
+import org.smproxy.http.ApiServlet;
+import org.smproxy.http.ErrorDialect;
+import org.smproxy.http.Json;
+import org.smproxy.http.TokenCheck;
+
+/**
+ * Node API: nodes (or an agent beside each) report state, load and streams every few seconds; a node that stops
+ * reporting is dropped after the heartbeat timeout. Needs the node secret.
+ *
+ * <pre>
+ * POST   .../nodes/heartbeat   {"id":..,"nodeGroup":..,"role":"edge","subGroup":..,"publicAddress":..,"httpPort":5080,
+ *                                "state":"INSERVICE","metrics":{"connections.client":3},"streams":[{"streamGuid":..}]}
+ * DELETE .../nodes/{id}        the node leaves now instead of timing out
+ * </pre>
+ */
+public final class HeartbeatServlet extends ApiServlet {
+    /** A node carrying thousands of streams still fits; anything larger is not a heartbeat. */
+    private static final int MAX_BODY = 4 * 1024 * 1024;
+
+    private final ClusterModel cluster;
+    private final TokenCheck secret;
+    private final Duration interval;
+    private final Duration timeout;
+
+    public HeartbeatServlet(ClusterModel cluster, TokenCheck secret, Duration interval, Duration timeout,
+                            ErrorDialect dialect) {
+        super(dialect);
+        this.cluster = cluster;
+        this.secret = secret;
+        this.interval = interval;
+        this.timeout = timeout;
+    }
+
+    /** The heartbeat body. */
+    public record Heartbeat(String id, String nodeGroup, String role, String subGroup, String publicAddress,
+                            String privateAddress, Integer httpPort, Integer httpsPort, Integer wsPort, String state,
+                            Map<String, Double> metrics, List<StreamDto> streams) {
+    }
+
+    /** One stream in a heartbeat. */
+    public record StreamDto(String streamGuid, Boolean publishing, Integer subscribers) {
+    }
+
+    /** What the node learns back: its effective state (an operator may be draining it) and the pace to keep. */
+    public record Ack(String nodeId, String address, String state, long heartbeatIntervalMs, long heartbeatTimeoutMs) {
+    }
+
+    @Override
+    protected long nowMillis() {
+        return cluster.nowMillis();
+    }
+
+    @Override
+    protected void handle(Call call) throws IOException {
+        secret.require(call.req());
+        if (call.path().size() == 1 && "heartbeat".equals(call.segment(0))) {
+            if (!"POST".equals(call.method()) && !"PUT".equals(call.method())) {
+                throw methodNotAllowed(call, "POST");
+            }
+            Node node = cluster.report(toReport(Json.read(call.req().getInputStream(), MAX_BODY, Heartbeat.class)), false);
+            Json.write(call.resp(), 200, new Ack(node.id(), node.address(), node.state().name(), interval.toMillis(),
+                    timeout.toMillis()));
+        } else if (call.path().size() == 1 && "DELETE".equals(call.method())) {
+            String id = call.segment(0);
+            if (cluster.findById(id).isEmpty()) {
+                throw new ApiException(404, "node '" + id + "' not found");
+            }
+            cluster.remove(id, "the node signed off");
+            call.resp().setStatus(204);
+        } else {
+            throw notFound(call);
+        }
+    }
+
+    static NodeReport toReport(Heartbeat h) {
+        try {
+            List<NodeReport.StreamReport> streams = new ArrayList<>();
+            if (h.streams() != null) {
+                for (StreamDto s : h.streams()) {
+                    if (s == null || s.streamGuid() == null) {
+                        throw new ApiException(400, "every entry of 'streams' needs a streamGuid");
+                    }
+                    streams.add(new NodeReport.StreamReport(s.streamGuid(), Boolean.TRUE.equals(s.publishing()),
+                            s.subscribers() == null ? 0 : Math.max(0, s.subscribers())));
+                }
+            }
+            if (h.role() == null || h.state() == null) {
+                throw new ApiException(400, "'role' and 'state' are required");
+            }
+            return new NodeReport(h.id(), h.nodeGroup(), Role.parse(h.role()), h.subGroup(), h.publicAddress(),
+                    h.privateAddress(), h.httpPort() == null ? 0 : h.httpPort(), h.httpsPort() == null ? 0 : h.httpsPort(),
+                    h.wsPort() == null ? 0 : h.wsPort(), NodeState.parse(h.state()), h.metrics(), streams);
+        } catch (IllegalArgumentException e) {
+            throw new ApiException(400, e.getMessage());
+        }
+    }
+}

@@ -1,0 +1,98 @@
+package org.smproxy.config;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Properties;
+import java.util.Set;
+
+/**
+ * Every setting of the proxy, typed and validated, built from the same properties format in Red5
+ * ({@code WEB-INF/red5-web.properties}) and standalone ({@code --config FILE}). Defaults live here and only here.
+ *
+ * @param wsProxyEnabled   {@code proxy.enabled}: the SM 1.x WebSocket proxy on {@code /streammanager}, off as in Red5
+ * @param clusterFile      {@code cluster.file}: node groups and static nodes; null means one group named "main"
+ * @param defaultNodeGroup {@code cluster.defaultNodeGroup}: group for SM 1.x APIs, whose URLs name none; empty = the only one
+ */
+public record ProxyConfig(
+        boolean wsProxyEnabled,
+        Path clusterFile,
+        String defaultNodeGroup,
+        Duration heartbeatInterval,
+        Duration heartbeatTimeout,
+        boolean usePrivateAddress,
+        String adminToken,
+        String nodeSecret,
+        Standalone standalone) {
+
+    /** Settings only the standalone launcher reads; Red5 owns its own connectors. */
+    public record Standalone(String bindAddress, int httpsPort, int httpPort, Path keystoreFile,
+                             String keystorePassword, String keystoreType) {
+    }
+
+    private static final Set<String> OWN_PREFIXES = Set.of("proxy.", "cluster.", "api.", "standalone.");
+
+    public static ProxyConfig defaults() {
+        return fromProperties(new Properties(), null);
+    }
+
+    /**
+     * @param baseDir directory that relative paths are resolved against (the properties file's directory), or null
+     */
+    public static ProxyConfig fromProperties(Properties properties, Path baseDir) {
+        Settings s = new Settings(properties);
+        Duration interval = s.duration("cluster.heartbeat.interval", Duration.ofSeconds(2), Duration.ofMillis(100));
+        Duration timeout = s.duration("cluster.heartbeat.timeout", Duration.ofSeconds(8), Duration.ofMillis(200));
+        if (timeout.compareTo(interval) <= 0) {
+            throw new ConfigException("'cluster.heartbeat.timeout' (" + timeout.toMillis()
+                    + "ms) must be longer than 'cluster.heartbeat.interval' (" + interval.toMillis() + "ms)");
+        }
+        ProxyConfig config = new ProxyConfig(
+                s.bool("proxy.enabled", false),
+                s.path("cluster.file", baseDir),
+                s.string("cluster.defaultNodeGroup", ""),
+                interval,
+                timeout,
+                s.bool("cluster.usePrivateAddress", true),
+                s.string("api.admin.token", ""),
+                s.string("api.node.secret", ""),
+                new Standalone(
+                        s.string("standalone.bind", "0.0.0.0"),
+                        s.integer("standalone.https.port", 8443, 0, 65535),
+                        s.integer("standalone.http.port", -1, -1, 65535),
+                        s.path("standalone.keystore.file", baseDir),
+                        s.string("standalone.keystore.password", ""),
+                        s.string("standalone.keystore.type", "PKCS12")));
+        Set<String> unknown = s.unknownKeys(OWN_PREFIXES);
+        if (!unknown.isEmpty()) {
+            throw new ConfigException("unknown configuration key(s) " + unknown + ": check the spelling against the README");
+        }
+        if (config.clusterFile != null && !Files.isReadable(config.clusterFile)) {
+            throw new ConfigException("'cluster.file' points at " + config.clusterFile + ", which cannot be read");
+        }
+        return config;
+    }
+
+    public static ProxyConfig load(Path file) {
+        return fromProperties(readProperties(file), file.toAbsolutePath().getParent());
+    }
+
+    public static Properties readProperties(Path file) {
+        Properties properties = new Properties();
+        try (InputStream in = Files.newInputStream(file)) {
+            properties.load(new InputStreamReader(in, StandardCharsets.UTF_8));
+        } catch (IOException e) {
+            throw new ConfigException("cannot read configuration " + file + ": " + e.getMessage(), e);
+        }
+        return properties;
+    }
+
+    public ProxyConfig withClusterFile(Path file) {
+        return new ProxyConfig(wsProxyEnabled, file, defaultNodeGroup, heartbeatInterval, heartbeatTimeout,
+                usePrivateAddress, adminToken, nodeSecret, standalone);
+    }
+}

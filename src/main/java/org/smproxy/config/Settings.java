@@ -1,0 +1,105 @@
+package org.smproxy.config;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.HashSet;
+import java.util.Locale;
+import java.util.Properties;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * Typed reads over a properties file. Every read records its key, so that after loading we can reject keys
+ * nobody read: a misspelt key must stop start-up rather than silently fall back to a default.
+ */
+final class Settings {
+    private static final Pattern DURATION = Pattern.compile("(\\d+)\\s*(ms|s|m|h)");
+
+    private final Properties properties;
+    private final Set<String> read = new HashSet<>();
+
+    Settings(Properties properties) {
+        this.properties = properties;
+    }
+
+    String string(String key, String defaultValue) {
+        read.add(key);
+        String value = properties.getProperty(key);
+        return value == null ? defaultValue : value.trim();
+    }
+
+    boolean bool(String key, boolean defaultValue) {
+        String value = string(key, null);
+        if (value == null || value.isEmpty()) {
+            return defaultValue;
+        }
+        switch (value.toLowerCase(Locale.ROOT)) {
+            case "true": return true;
+            case "false": return false;
+            default: throw new ConfigException("'" + key + "' must be true or false, not '" + value + "'");
+        }
+    }
+
+    int integer(String key, int defaultValue, int min, int max) {
+        String value = string(key, null);
+        if (value == null || value.isEmpty()) {
+            return defaultValue;
+        }
+        try {
+            int parsed = Integer.parseInt(value);
+            if (parsed < min || parsed > max) {
+                throw new ConfigException("'" + key + "' must be between " + min + " and " + max + ", not " + parsed);
+            }
+            return parsed;
+        } catch (NumberFormatException e) {
+            throw new ConfigException("'" + key + "' must be a whole number, not '" + value + "'");
+        }
+    }
+
+    /** Durations carry their unit ("500ms", "8s", "2m", "1h"): a bare number is ambiguous, so it is refused. */
+    Duration duration(String key, Duration defaultValue, Duration min) {
+        String value = string(key, null);
+        if (value == null || value.isEmpty()) {
+            return defaultValue;
+        }
+        Matcher m = DURATION.matcher(value);
+        if (!m.matches()) {
+            throw new ConfigException("'" + key + "' must be a duration such as 500ms, 8s, 2m or 1h, not '" + value + "'");
+        }
+        long amount = Long.parseLong(m.group(1));
+        Duration parsed;
+        switch (m.group(2)) {
+            case "ms": parsed = Duration.ofMillis(amount); break;
+            case "s": parsed = Duration.ofSeconds(amount); break;
+            case "m": parsed = Duration.ofMinutes(amount); break;
+            default: parsed = Duration.ofHours(amount); break;
+        }
+        if (parsed.compareTo(min) < 0) {
+            throw new ConfigException("'" + key + "' must be at least " + min.toMillis() + "ms, not " + value);
+        }
+        return parsed;
+    }
+
+    Path path(String key, Path baseDir) {
+        String value = string(key, null);
+        if (value == null || value.isEmpty()) {
+            return null;
+        }
+        Path p = Path.of(value);
+        return p.isAbsolute() || baseDir == null ? p : baseDir.resolve(p).normalize();
+    }
+
+    /** Keys under our own prefixes that no code read: misspellings or settings from another version. */
+    Set<String> unknownKeys(Set<String> ownPrefixes) {
+        Set<String> unknown = new TreeSet<>();
+        for (String key : properties.stringPropertyNames()) {
+            boolean ours = ownPrefixes.stream().anyMatch(key::startsWith);
+            if (ours && !read.contains(key)) {
+                unknown.add(key);
+            }
+        }
+        return unknown;
+    }
+}

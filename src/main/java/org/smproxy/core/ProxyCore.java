@@ -1,0 +1,126 @@
+package org.smproxy.core;
+
+import java.time.Clock;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.smproxy.cluster.ClusterException;
+import org.smproxy.cluster.ClusterFile;
+import org.smproxy.cluster.ClusterModel;
+import org.smproxy.cluster.NodeReport;
+import org.smproxy.config.ConfigException;
+import org.smproxy.config.ProxyConfig;
+
+/**
+ * The proxy without its container: configuration, cluster model, metrics and housekeeping. One per server; Red5's
+ * plugin and the standalone launcher each build exactly one and install its servlets into their web contexts.
+ */
+public final class ProxyCore implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(ProxyCore.class);
+
+    private final ProxyConfig config;
+    private final ClusterModel cluster;
+    private final PrometheusMeterRegistry metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    private ScheduledExecutorService housekeeping;
+
+    private ProxyCore(ProxyConfig config, ClusterModel cluster) {
+        this.config = config;
+        this.cluster = cluster;
+    }
+
+    /** @throws ConfigException naming the key or file entry at fault */
+    public static ProxyCore create(ProxyConfig config, Clock clock) {
+        ClusterFile file = config.clusterFile() == null ? ClusterFile.builtIn() : ClusterFile.load(config.clusterFile());
+        ClusterModel cluster;
+        try {
+            cluster = new ClusterModel(file.nodeGroups(), clock, config.heartbeatTimeout(), config.defaultNodeGroup());
+        } catch (IllegalArgumentException e) {
+            throw new ConfigException("'cluster.defaultNodeGroup': " + e.getMessage());
+        }
+        for (NodeReport node : file.staticNodes()) {
+            try {
+                cluster.report(node, true);
+            } catch (ClusterException e) {
+                throw new ConfigException("'cluster.file' node '" + node.id() + "': " + e.getMessage());
+            }
+        }
+        ProxyCore core = new ProxyCore(config, cluster);
+        core.registerGauges();
+        return core;
+    }
+
+    public static ProxyCore create(ProxyConfig config) {
+        return create(config, Clock.systemUTC());
+    }
+
+    private void registerGauges() {
+        for (String group : cluster.groupNames()) {
+            Gauge.builder("smproxy.cluster.nodes.inservice", cluster, c -> c.groupTotals().get(group)[0])
+                    .tag("nodeGroup", group).register(metrics);
+            Gauge.builder("smproxy.cluster.streams", cluster, c -> c.groupTotals().get(group)[1])
+                    .tag("nodeGroup", group).register(metrics);
+            Gauge.builder("smproxy.cluster.subscribers", cluster, c -> c.groupTotals().get(group)[3])
+                    .tag("nodeGroup", group).register(metrics);
+        }
+    }
+
+    /** Starts housekeeping: stale nodes are dropped within a quarter of the timeout (at most a second) of expiring. */
+    public synchronized void start() {
+        if (housekeeping != null) {
+            return;
+        }
+        housekeeping = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "smproxy-housekeeping");
+            t.setDaemon(true);
+            return t;
+        });
+        long periodMs = Math.max(50, Math.min(1000, config.heartbeatTimeout().toMillis() / 4));
+        housekeeping.scheduleWithFixedDelay(this::expireQuietly, periodMs, periodMs, TimeUnit.MILLISECONDS);
+        log.info("proxy core started: node groups {}, {} node(s) known, heartbeat timeout {} ms, WebSocket proxy (SM 1.x) {}",
+                cluster.groupNames(), cluster.nodes().size(), config.heartbeatTimeout().toMillis(),
+                config.wsProxyEnabled() ? "enabled" : "disabled");
+        if (config.adminToken().isEmpty()) {
+            log.warn("api.admin.token is not set: the admin API answers 401 to everyone");
+        }
+        if (config.nodeSecret().isEmpty()) {
+            log.warn("api.node.secret is not set: node heartbeats are refused (401); only static nodes are known");
+        }
+    }
+
+    private void expireQuietly() {
+        try {
+            cluster.expireStale();
+        } catch (RuntimeException e) {
+            log.error("expiring stale nodes failed", e); // keep the schedule alive: a dead reaper would keep dead nodes
+        }
+    }
+
+    @Override
+    public synchronized void close() {
+        if (housekeeping != null) {
+            housekeeping.shutdownNow();
+            housekeeping = null;
+            log.info("proxy core stopped");
+        }
+        metrics.close();
+    }
+
+    public ProxyConfig config() {
+        return config;
+    }
+
+    public ClusterModel cluster() {
+        return cluster;
+    }
+
+    public PrometheusMeterRegistry metrics() {
+        return metrics;
+    }
+}

@@ -1,0 +1,43 @@
+package org.smproxy.http;
+
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+
+import javax.servlet.http.HttpServletRequest;
+
+/**
+ * Guards an API with a shared secret, sent as {@code Authorization: Bearer <token>} or, as SM 1.x clients do,
+ * {@code ?accessToken=<token>}. With no secret configured the API stays closed: never open by default.
+ */
+public final class TokenCheck {
+    private final String what;
+    private final byte[] expected;
+
+    public TokenCheck(String what, String secret) {
+        this.what = what;
+        this.expected = secret == null || secret.isEmpty() ? null : secret.getBytes(StandardCharsets.UTF_8);
+    }
+
+    public void require(HttpServletRequest req) {
+        if (expected == null) {
+            throw new ApiException(401, "the " + what + " API is disabled: no token is configured for it");
+        }
+        String presented = presented(req);
+        if (presented == null) {
+            throw new ApiException(401, "the " + what + " API needs a token (Authorization: Bearer <token>)");
+        }
+        // Constant-time, so response timing does not leak how much of a guess was right.
+        if (!MessageDigest.isEqual(expected, presented.getBytes(StandardCharsets.UTF_8))) {
+            throw new ApiException(401, "the " + what + " token is not valid");
+        }
+    }
+
+    private static String presented(HttpServletRequest req) {
+        String header = req.getHeader("Authorization");
+        if (header != null && header.regionMatches(true, 0, "Bearer ", 0, 7)) {
+            return header.substring(7).trim();
+        }
+        String query = req.getParameter("accessToken");
+        return query == null || query.isEmpty() ? null : query;
+    }
+}

@@ -1,0 +1,50 @@
+package org.smproxy.red5;
+
+import java.nio.file.Path;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.smproxy.config.ProxyConfig;
+import org.smproxy.core.ProxyCore;
+
+/**
+ * Holds the one proxy core of a Red5 server. Both webapps ask for it while Tomcat starts them, in whatever order,
+ * so the first to ask builds it from the streammanager webapp's {@code red5-web.properties}; the second shares it.
+ * Declared as a bean in the plugin's {@code plugin.xml}.
+ */
+public class ProxyRuntime implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(ProxyRuntime.class);
+
+    private ProxyCore core;
+    private Path configFile;
+
+    /** @throws org.smproxy.config.ConfigException naming the key at fault, which stops the webapp from starting */
+    public synchronized ProxyCore obtain(Path propertiesFile) {
+        Path normalized = propertiesFile.toAbsolutePath().normalize();
+        if (core == null) {
+            log.info("building the proxy core from {}", normalized);
+            core = ProxyCore.create(ProxyConfig.load(normalized));
+            configFile = normalized;
+        } else if (!normalized.equals(configFile)) {
+            log.warn("{} asked for configuration {}, but the proxy core was built from {}: one core per server",
+                    normalized, normalized, configFile);
+        }
+        return core;
+    }
+
+    public synchronized void start() {
+        if (core == null) {
+            throw new IllegalStateException("the proxy core was never built: did the streammanager webapp's listener run?");
+        }
+        core.start();
+    }
+
+    @Override
+    public synchronized void close() {
+        if (core != null) {
+            core.close();
+            core = null;
+            configFile = null;
+        }
+    }
+}

@@ -1,0 +1,154 @@
+package org.smproxy.standalone;
+
+import java.io.File;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Set;
+
+import javax.servlet.ServletContainerInitializer;
+
+import org.apache.catalina.Context;
+import org.apache.catalina.LifecycleException;
+import org.apache.catalina.connector.Connector;
+import org.apache.catalina.startup.Tomcat;
+import org.apache.tomcat.util.net.SSLHostConfig;
+import org.apache.tomcat.util.net.SSLHostConfigCertificate;
+import org.apache.tomcat.websocket.server.WsSci;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.smproxy.config.ConfigException;
+import org.smproxy.config.ProxyConfig;
+import org.smproxy.core.ProxyCore;
+import org.smproxy.core.WebappInstaller;
+
+/**
+ * The proxy on its own embedded Tomcat, over HTTPS, with the same contexts and paths as inside Red5:
+ * {@code /streammanager} (SM 1.x) and {@code /as} (SM 2.0).
+ *
+ * <pre>java -jar streammanager-proxy-standalone.jar [--config FILE] [--https-port N]</pre>
+ */
+public final class StandaloneServer implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(StandaloneServer.class);
+
+    private final ProxyCore core;
+    private final Tomcat tomcat;
+    private final Connector https;
+
+    private StandaloneServer(ProxyCore core, Tomcat tomcat, Connector https) {
+        this.core = core;
+        this.tomcat = tomcat;
+        this.https = https;
+    }
+
+    public static void main(String[] args) {
+        try {
+            LaunchOptions options = LaunchOptions.parse(args);
+            StandaloneServer server = start(options.config());
+            Runtime.getRuntime().addShutdownHook(new Thread(server::close, "smproxy-shutdown"));
+            System.out.println("READY " + server.baseUrl() + "/as/v1/health");
+            System.out.flush();
+            server.tomcat.getServer().await();
+        } catch (ConfigException e) {
+            System.err.println("configuration error: " + e.getMessage());
+            System.exit(2);
+        } catch (IllegalArgumentException e) {
+            System.err.println(e.getMessage());
+            System.err.println(LaunchOptions.USAGE);
+            System.exit(2);
+        } catch (Exception e) {
+            log.error("could not start", e);
+            System.exit(1);
+        }
+    }
+
+    public static StandaloneServer start(ProxyConfig config) throws IOException, LifecycleException {
+        ProxyCore core = ProxyCore.create(config);
+        try {
+            ProxyConfig.Standalone s = config.standalone();
+            Tomcat tomcat = new Tomcat();
+            Path work = Files.createTempDirectory("smproxy-tomcat");
+            tomcat.setBaseDir(work.toString());
+            Connector https = httpsConnector(s);
+            tomcat.getService().addConnector(https);
+            tomcat.setConnector(https);
+            if (s.httpPort() >= 0) {
+                Connector http = new Connector("org.apache.coyote.http11.Http11NioProtocol");
+                http.setPort(s.httpPort());
+                http.setProperty("address", s.bindAddress());
+                tomcat.getService().addConnector(http);
+            }
+            addContext(tomcat, work, "/streammanager", core, WebappInstaller.Family.SM1);
+            addContext(tomcat, work, "/as", core, WebappInstaller.Family.SM2);
+            tomcat.start();
+            core.start();
+            StandaloneServer server = new StandaloneServer(core, tomcat, https);
+            log.info("streammanager-proxy standalone serving {} (SM 1.x under /streammanager, SM 2.0 under /as)",
+                    server.baseUrl());
+            return server;
+        } catch (IOException | LifecycleException | RuntimeException e) {
+            core.close();
+            throw e;
+        }
+    }
+
+    private static Connector httpsConnector(ProxyConfig.Standalone s) throws IOException {
+        SelfSignedKeystore.Keystore keystore = s.keystoreFile() != null
+                ? new SelfSignedKeystore.Keystore(s.keystoreFile(), s.keystorePassword(), s.keystoreType())
+                : SelfSignedKeystore.obtain(Path.of("data", "smproxy-selfsigned.p12").toAbsolutePath());
+        if (!Files.isReadable(keystore.file())) {
+            throw new ConfigException("'standalone.keystore.file' " + keystore.file() + " cannot be read");
+        }
+        Connector connector = new Connector("org.apache.coyote.http11.Http11NioProtocol");
+        connector.setPort(s.httpsPort());
+        connector.setProperty("address", s.bindAddress());
+        connector.setSecure(true);
+        connector.setScheme("https");
+        connector.setProperty("SSLEnabled", "true");
+        SSLHostConfig ssl = new SSLHostConfig();
+        SSLHostConfigCertificate cert = new SSLHostConfigCertificate(ssl, SSLHostConfigCertificate.Type.UNDEFINED);
+        cert.setCertificateKeystoreFile(keystore.file().toAbsolutePath().toString());
+        cert.setCertificateKeystorePassword(keystore.password());
+        cert.setCertificateKeystoreType(keystore.type());
+        ssl.addCertificate(cert);
+        connector.addSslHostConfig(ssl);
+        return connector;
+    }
+
+    private static void addContext(Tomcat tomcat, Path work, String path, ProxyCore core, WebappInstaller.Family family)
+            throws IOException {
+        File docBase = Files.createDirectories(work.resolve("webapps" + path)).toFile();
+        Context ctx = tomcat.addContext(path, docBase.getAbsolutePath());
+        // Tomcat.addContext runs no SCIs of its own: JSR-356 needs WsSci added by hand.
+        ctx.addServletContainerInitializer(new WsSci(), null);
+        ServletContainerInitializer installer = (Set<Class<?>> classes, javax.servlet.ServletContext sc) ->
+                WebappInstaller.install(sc, core, family);
+        ctx.addServletContainerInitializer(installer, null);
+    }
+
+    public int httpsPort() {
+        return https.getLocalPort();
+    }
+
+    public String baseUrl() {
+        String bind = core.config().standalone().bindAddress();
+        String host = bind.equals("0.0.0.0") || bind.equals("::") ? "localhost" : bind;
+        return "https://" + host + ":" + httpsPort();
+    }
+
+    public ProxyCore core() {
+        return core;
+    }
+
+    @Override
+    public void close() {
+        try {
+            tomcat.stop();
+            tomcat.destroy();
+        } catch (LifecycleException e) {
+            log.warn("tomcat did not stop cleanly", e);
+        } finally {
+            core.close();
+        }
+    }
+}
