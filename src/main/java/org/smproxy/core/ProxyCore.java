@@ -86,6 +86,10 @@ public final class ProxyCore implements AutoCloseable {
         log.info("proxy core started: node groups {}, {} node(s) known, heartbeat timeout {} ms, WebSocket proxy (SM 1.x) {}",
                 cluster.groupNames(), cluster.nodes().size(), config.heartbeatTimeout().toMillis(),
                 config.wsProxyEnabled() ? "enabled" : "disabled");
+        if (config.defaultNodeGroup().isEmpty() && cluster.groupNames().size() > 1) {
+            log.warn("{} node groups and no cluster.defaultNodeGroup: SM 1.x APIs (no group in their URLs) answer 404",
+                    cluster.groupNames().size());
+        }
         if (config.adminToken().isEmpty()) {
             log.warn("api.admin.token is not set: the admin API answers 401 to everyone");
         }

@@ -1,0 +1,66 @@
+package org.smproxy.config;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Properties;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+class ProxyConfigTest {
+
+    @Test
+    void defaultsAreTheDocumentedOnes() {
+        ProxyConfig c = ProxyConfig.defaults();
+        assertThat(c.wsProxyEnabled()).isFalse();
+        assertThat(c.clusterFile()).isNull();
+        assertThat(c.defaultNodeGroup()).isEmpty();
+        assertThat(c.heartbeatInterval()).isEqualTo(Duration.ofSeconds(2));
+        assertThat(c.heartbeatTimeout()).isEqualTo(Duration.ofSeconds(8));
+        assertThat(c.usePrivateAddress()).isTrue();
+        assertThat(c.adminToken()).isEmpty();
+        assertThat(c.nodeSecret()).isEmpty();
+        assertThat(c.standalone().bindAddress()).isEqualTo("0.0.0.0");
+        assertThat(c.standalone().httpsPort()).isEqualTo(8443);
+        assertThat(c.standalone().httpPort()).isEqualTo(-1);
+        assertThat(c.standalone().keystoreFile()).isNull();
+        assertThat(c.standalone().keystoreType()).isEqualTo("PKCS12");
+    }
+
+    @Test
+    void readsEveryKeyAndResolvesPathsAgainstTheFilesDirectory() {
+        Properties p = new Properties();
+        p.setProperty("proxy.enabled", "true");
+        p.setProperty("cluster.heartbeat.interval", "500ms");
+        p.setProperty("cluster.heartbeat.timeout", "3s");
+        p.setProperty("standalone.keystore.file", "keys/server.p12");
+        p.setProperty("webapp.contextPath", "/streammanager"); // Red5's own keys are not ours to judge
+        ProxyConfig c = ProxyConfig.fromProperties(p, Path.of("/etc/smproxy"));
+        assertThat(c.wsProxyEnabled()).isTrue();
+        assertThat(c.heartbeatInterval()).isEqualTo(Duration.ofMillis(500));
+        assertThat(c.heartbeatTimeout()).isEqualTo(Duration.ofSeconds(3));
+        assertThat(c.standalone().keystoreFile()).isEqualTo(Path.of("/etc/smproxy/keys/server.p12"));
+    }
+
+    @ParameterizedTest(name = "{0}={1}")
+    @CsvSource(delimiter = '|', value = {
+        "proxy.enabled|yes|'proxy.enabled' must be true or false",
+        "cluster.heartbeat.timeout|10|'cluster.heartbeat.timeout' must be a duration",
+        "cluster.heartbeat.timeout|1s|'cluster.heartbeat.timeout' (1000ms) must be longer than 'cluster.heartbeat.interval'",
+        "cluster.heartbeat.interval|5ms|'cluster.heartbeat.interval' must be at least 100ms",
+        "standalone.https.port|70000|'standalone.https.port' must be between 0 and 65535",
+        "standalone.https.port|abc|'standalone.https.port' must be a whole number",
+        "cluster.heartbeat.timout|9s|unknown configuration key(s) [cluster.heartbeat.timout]",
+        "cluster.file|/no/such/cluster.json|'cluster.file' points at /no/such/cluster.json, which cannot be read",
+    })
+    void badValuesStopStartUpNamingTheKey(String key, String value, String message) {
+        Properties p = new Properties();
+        p.setProperty(key, value);
+        assertThatThrownBy(() -> ProxyConfig.fromProperties(p, null))
+                .isInstanceOf(ConfigException.class).hasMessageContaining(message);
+    }
+}

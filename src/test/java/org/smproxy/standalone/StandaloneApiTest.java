@@ -1,0 +1,210 @@
+package org.smproxy.standalone;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.net.http.HttpClient;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Properties;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.smproxy.config.ProxyConfig;
+import org.smproxy.testing.Https;
+
+/** Both API families over real HTTPS on the embedded server, good requests and bad ones. */
+class StandaloneApiTest {
+    static final String ADMIN = "admin-secret";
+    static final String NODES = "node-secret";
+    static final String CLUSTER = """
+            {"nodeGroups":[
+              {"name":"ng1","shuffleSizeExpression":"1","subGroups":[{"name":"usa","subGroups":[{"name":"us-east"},{"name":"us-west"}]},{"name":"eu-west"}]},
+              {"name":"full","maxPublishers":0}],
+             "nodes":[
+              {"id":"o-east-busy","role":"origin","nodeGroup":"ng1","subGroup":"us-east","publicAddress":"198.51.100.1",
+               "metrics":{"connections.client":700}},
+              {"id":"o-east-idle","role":"origin","nodeGroup":"ng1","subGroup":"us-east","publicAddress":"198.51.100.2",
+               "metrics":{"connections.client":100}},
+              {"id":"o-eu","role":"origin","nodeGroup":"ng1","subGroup":"eu-west","publicAddress":"203.0.113.1",
+               "metrics":{"connections.client":10}},
+              {"id":"o-full","role":"origin","nodeGroup":"full","publicAddress":"203.0.113.9"}]}
+            """;
+    static final ObjectMapper JSON = new ObjectMapper();
+
+    @TempDir
+    static Path dir;
+    static StandaloneServer server;
+    static HttpClient client;
+    static String base;
+
+    @BeforeAll
+    static void start() throws Exception {
+        SelfSignedKeystore.Keystore ks = SelfSignedKeystore.obtain(dir.resolve("test.p12"));
+        Files.writeString(dir.resolve("cluster.json"), CLUSTER);
+        Properties p = new Properties();
+        p.setProperty("cluster.file", dir.resolve("cluster.json").toString());
+        p.setProperty("api.admin.token", ADMIN);
+        p.setProperty("cluster.defaultNodeGroup", "ng1");
+        p.setProperty("api.node.secret", NODES);
+        p.setProperty("standalone.bind", "127.0.0.1");
+        p.setProperty("standalone.https.port", "0");
+        p.setProperty("standalone.keystore.file", ks.file().toString());
+        p.setProperty("standalone.keystore.password", ks.password());
+        server = StandaloneServer.start(ProxyConfig.fromProperties(p, dir));
+        client = Https.trustingClient();
+        base = "https://127.0.0.1:" + server.httpsPort();
+    }
+
+    @AfterAll
+    static void stop() {
+        if (server != null) {
+            server.close();
+        }
+    }
+
+    private static HttpResponse<String> get(String path, String... headers) throws Exception {
+        return Https.send(client, "GET", base + path, null, headers);
+    }
+
+    private static JsonNode json(HttpResponse<String> r) throws Exception {
+        assertThat(r.headers().firstValue("Content-Type")).hasValueSatisfying(t -> assertThat(t).startsWith("application/json"));
+        return JSON.readTree(r.body());
+    }
+
+    private static void heartbeat(String body) throws Exception {
+        HttpResponse<String> r = Https.send(client, "POST", base + "/as/v1/nodes/heartbeat", body,
+                "Authorization", "Bearer " + NODES, "Content-Type", "application/json");
+        assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+    }
+
+    @Test
+    void sm2PublishAnswersRed5sArrayWithTheLeastLoadedOriginOfTheRegion() throws Exception {
+        HttpResponse<String> r = get("/as/v1/streams/stream/ng1/publish/live/cam1?subgroup=usa&strict=true");
+        assertThat(r.statusCode()).isEqualTo(200);
+        JsonNode first = json(r).get(0);
+        assertThat(first.get("serverAddress").asText()).isEqualTo("198.51.100.2");
+        assertThat(first.get("streamGuid").asText()).isEqualTo("live/cam1");
+        assertThat(first.get("nodeRole").asText()).isEqualTo("origin");
+        assertThat(first.get("subGroup").asText()).isEqualTo("us-east");
+        assertThat(first.get("nodeState").asText()).isEqualTo("INSERVICE");
+        assertThat(first.get("subscribers").asInt()).isZero();
+        JsonNode eu = json(get("/as/v1/streams/stream/ng1/publish/live/room1/cam1?region=eu-west"));
+        assertThat(eu.get(0).get("serverAddress").asText()).isEqualTo("203.0.113.1");
+        assertThat(json(get("/as/v1/streams/stream/ng1/publish/live/cam1?endpoints=3"))).hasSize(3);
+    }
+
+    @Test
+    void sm1BroadcastAnswersOneObjectOrAnArray() throws Exception {
+        HttpResponse<String> r = get("/streammanager/api/4.0/event/live/cam2?action=broadcast&region=us-east&strict=true");
+        assertThat(r.statusCode()).isEqualTo(200);
+        JsonNode answer = json(r);
+        assertThat(answer.get("name").asText()).isEqualTo("cam2");
+        assertThat(answer.get("scope").asText()).isEqualTo("/live");
+        assertThat(answer.get("serverAddress").asText()).isEqualTo("198.51.100.2");
+        assertThat(answer.get("region").asText()).isEqualTo("us-east");
+        assertThat(json(get("/streammanager/api/4.0/event/live/cam2?action=broadcast&endpoints=2")).isArray()).isTrue();
+    }
+
+    @Test
+    void badRequestsGetAStatusAndAJsonReasonInEachFamilysDialect() throws Exception {
+        HttpResponse<String> unknownGroup = get("/as/v1/streams/stream/nope/publish/live/x");
+        assertThat(unknownGroup.statusCode()).isEqualTo(404);
+        assertThat(json(unknownGroup).get("error").asText()).contains("'nope' not found");
+        assertThat(get("/as/v1/streams/stream/ng1/publish/live/x?endpoints=0").statusCode()).isEqualTo(400);
+        HttpResponse<String> notANumber = get("/as/v1/streams/stream/ng1/publish/live/x?endpoints=two");
+        assertThat(notANumber.statusCode()).isEqualTo(400);
+        assertThat(json(notANumber).get("error").asText()).contains("'endpoints' must be a whole number");
+        assertThat(get("/as/v1/streams/stream/ng1/publish/live/x?strict=maybe").statusCode()).isEqualTo(400);
+        HttpResponse<String> malformed = get("/as/v1/streams/stream/ng1/publish/live/bad$name");
+        assertThat(malformed.statusCode()).isEqualTo(400);
+        assertThat(json(malformed).get("error").asText()).contains("invalid segment");
+        assertThat(get("/as/v1/streams/stream/ng1/publish/justonesegment").statusCode()).isEqualTo(400);
+        assertThat(get("/as/v1/streams/stream/ng1/publish/live/" + "x".repeat(300)).statusCode()).isEqualTo(400);
+        assertThat(get("/as/v1/streams/stream/ng1/subscribe/live/not-live").statusCode()).isEqualTo(404);
+        HttpResponse<String> wrongMethod = Https.send(client, "POST", base + "/as/v1/streams/stream/ng1/publish/live/x", "");
+        assertThat(wrongMethod.statusCode()).isEqualTo(405);
+        assertThat(wrongMethod.headers().firstValue("Allow")).hasValue("GET");
+        HttpResponse<String> full = get("/as/v1/streams/stream/full/publish/live/x");
+        assertThat(full.statusCode()).isEqualTo(503);
+        assertThat(full.headers().firstValue("Retry-After")).isPresent();
+        HttpResponse<String> sm1 = get("/streammanager/api/4.0/event/live/x?action=dance");
+        assertThat(sm1.statusCode()).isEqualTo(400);
+        JsonNode body = json(sm1);
+        assertThat(body.get("errorMessage").asText()).contains("'action' must be broadcast or subscribe");
+        assertThat(body.get("timestamp").asLong()).isPositive();
+        assertThat(get("/streammanager/api/4.0/event/live/not-live?action=subscribe").statusCode()).isEqualTo(404);
+    }
+
+    @Test
+    void heartbeatsPublishStreamsThatSubscribersAreThenSentToAnEdgeFor() throws Exception {
+        String hb = "{\"id\":\"%s\",\"nodeGroup\":\"ng1\",\"role\":\"%s\",\"subGroup\":\"%s\",\"publicAddress\":\"%s\","
+                + "\"httpPort\":5080,\"state\":\"INSERVICE\",\"metrics\":{\"connections.client\":%d},"
+                + "\"streams\":[{\"streamGuid\":\"live/show\",\"publishing\":%s,\"subscribers\":%d}]}";
+        heartbeat(String.format(hb, "hb-origin", "origin", "us-east", "192.0.2.10", 1, "true", 0));
+        heartbeat(String.format(hb, "hb-edge-1", "edge", "us-east", "192.0.2.11", 300, "false", 300));
+        heartbeat(String.format(hb, "hb-edge-2", "edge", "us-west", "192.0.2.12", 20, "false", 20));
+        JsonNode edge = json(get("/as/v1/streams/stream/ng1/subscribe/live/show?subGroup=us-east"));
+        assertThat(edge.get(0).get("serverAddress").asText()).isEqualTo("192.0.2.11");
+        assertThat(edge.get(0).get("subscribers").asInt()).isEqualTo(300);
+        JsonNode sm1 = json(get("/streammanager/api/4.0/event/live/show?action=subscribe"));
+        assertThat(sm1.get("serverAddress").asText()).isEqualTo("192.0.2.12");
+        HttpResponse<String> again = get("/as/v1/streams/stream/ng1/publish/live/show");
+        assertThat(again.statusCode()).isEqualTo(409);
+        JsonNode stats = json(get("/as/v1/streams/stream/ng1/stream/live/show?aggregate=true"));
+        assertThat(stats.get(0).get("subscribers").asInt()).isEqualTo(320);
+        assertThat(json(get("/as/v1/streams/stream/ng1")).size()).isGreaterThanOrEqualTo(3);
+        assertThat(json(get("/streammanager/api/4.0/event/list")).size()).isGreaterThanOrEqualTo(3);
+    }
+
+    @Test
+    void adminAndNodeApisAreClosedWithoutTheirTokens() throws Exception {
+        assertThat(get("/as/v1/admin/nodes").statusCode()).isEqualTo(401);
+        HttpResponse<String> wrong = get("/as/v1/admin/nodes", "Authorization", "Bearer nope");
+        assertThat(wrong.statusCode()).isEqualTo(401);
+        assertThat(json(wrong).get("error").asText()).contains("not valid");
+        assertThat(get("/as/v1/admin/nodes", "Authorization", "Bearer " + NODES).statusCode()).isEqualTo(401);
+        HttpResponse<String> hb = Https.send(client, "POST", base + "/as/v1/nodes/heartbeat", "{}");
+        assertThat(hb.statusCode()).isEqualTo(401);
+        assertThat(get("/streammanager/api/4.0/admin/nodes?accessToken=" + ADMIN).statusCode()).isEqualTo(200);
+    }
+
+    @Test
+    void anOperatorDrainsANodeAndSelectionStopsChoosingIt() throws Exception {
+        String auth = "Bearer " + ADMIN;
+        HttpResponse<String> drained = Https.send(client, "PUT", base + "/as/v1/admin/nodes/o-eu/state",
+                "{\"state\":\"SOFT_SUNSET\"}", "Authorization", auth, "Content-Type", "application/json");
+        assertThat(drained.statusCode()).as(drained.body()).isEqualTo(200);
+        assertThat(json(drained).get("state").asText()).isEqualTo("SOFT_SUNSET");
+        try {
+            assertThat(get("/as/v1/streams/stream/ng1/publish/live/y?region=eu-west&strict=true").statusCode()).isEqualTo(404);
+            JsonNode nodes = json(get("/as/v1/admin/nodes?nodeGroup=ng1&state=SOFT_SUNSET", "Authorization", auth));
+            assertThat(nodes).hasSize(1);
+            assertThat(nodes.get(0).get("id").asText()).isEqualTo("o-eu");
+            HttpResponse<String> bad = Https.send(client, "PUT", base + "/as/v1/admin/nodes/o-eu/state",
+                    "{\"state\":\"ASLEEP\"}", "Authorization", auth);
+            assertThat(bad.statusCode()).isEqualTo(400);
+            assertThat(get("/as/v1/admin/nodes/ghost", "Authorization", auth).statusCode()).isEqualTo(404);
+        } finally {
+            HttpResponse<String> cleared = Https.send(client, "DELETE", base + "/as/v1/admin/nodes/o-eu/state", null,
+                    "Authorization", auth);
+            assertThat(cleared.statusCode()).isEqualTo(200);
+        }
+        assertThat(get("/as/v1/streams/stream/ng1/publish/live/y?region=eu-west&strict=true").statusCode()).isEqualTo(200);
+    }
+
+    @Test
+    void healthAndMetricsAreServed() throws Exception {
+        JsonNode health = json(get("/as/v1/health"));
+        assertThat(health.get("status").asText()).isEqualTo("UP");
+        assertThat(health.get("nodeGroups").get("ng1").get("inServiceNodes").asInt()).isGreaterThanOrEqualTo(3);
+        HttpResponse<String> metrics = get("/as/v1/metrics");
+        assertThat(metrics.statusCode()).isEqualTo(200);
+        assertThat(metrics.body()).contains("smproxy_cluster_nodes_inservice{nodeGroup=\"ng1\"}");
+    }
+}
