@@ -35,8 +35,11 @@ public class Red5WebappListener implements ServletContextListener {
             WebappInstaller.install(sc, core, family);
             log.info("streammanager-proxy {} APIs installed under {}", family, sc.getContextPath());
         } catch (ConfigException e) {
-            log.error("streammanager-proxy configuration error, {} will not start: {}", sc.getContextPath(), e.getMessage());
-            throw e;
+            // Failing the context would also stop Red5 from setting up the webapps after it (live, ...): keep the
+            // context up, serve the reason with 503 everywhere, and say it loudly in the log.
+            log.error("streammanager-proxy configuration error: {}. {} answers 503 until it is fixed and Red5 restarted",
+                    e.getMessage(), sc.getContextPath());
+            sc.addServlet("smproxy-config-error", new ConfigErrorServlet(e.getMessage())).addMapping("/*");
         }
     }
 
