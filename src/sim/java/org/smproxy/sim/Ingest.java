@@ -1,0 +1,85 @@
+package org.smproxy.sim;
+
+import dev.onvoid.webrtc.media.video.VideoTrack;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentMap;
+import org.smproxy.sim.NodeException.Reason;
+
+/** The publish side of a node: at most one WHIP session per stream, each feeding that stream's relay. */
+final class Ingest {
+
+    private final SimMedia media;
+    private final ConcurrentMap<String, WhipSession> sessions = new ConcurrentHashMap<>();
+    private final ConcurrentMap<String, StreamRelay> relays = new ConcurrentHashMap<>();
+
+    Ingest(SimMedia media) {
+        this.media = media;
+    }
+
+    /** Starts a publish and returns the non-trickle answer; the stream counts as published from here on. */
+    String publish(String streamGuid, String offerSdp, boolean tcp) throws NodeException {
+        StreamRelay relay = relays.computeIfAbsent(streamGuid, g -> new StreamRelay(media.factory(), g));
+        WhipSession session = new WhipSession(media, streamGuid, relay, tcp, this::drop);
+        if (sessions.putIfAbsent(streamGuid, session) != null) {
+            session.close();
+            throw new NodeException(Reason.ALREADY_PUBLISHING, "stream " + streamGuid + " is already publishing");
+        }
+        try {
+            return session.answer(offerSdp);
+        } catch (SdpException e) {
+            drop(session);
+            throw new NodeException(Reason.BAD_OFFER, "invalid offer SDP: " + e.getMessage());
+        }
+    }
+
+    Optional<WhipSession> session(String streamGuid) {
+        return Optional.ofNullable(sessions.get(streamGuid));
+    }
+
+    boolean unpublish(String streamGuid) {
+        WhipSession session = sessions.remove(streamGuid);
+        if (session == null) {
+            return false;
+        }
+        session.close();
+        return true;
+    }
+
+    /** The track subscribers send, only while someone publishes the stream. */
+    Optional<VideoTrack> liveTrack(String streamGuid) {
+        return sessions.containsKey(streamGuid)
+                ? Optional.ofNullable(relays.get(streamGuid)).map(StreamRelay::track)
+                : Optional.empty();
+    }
+
+    long framesDecoded(String streamGuid) {
+        StreamRelay relay = relays.get(streamGuid);
+        return relay == null ? 0 : relay.framesDecoded();
+    }
+
+    Set<String> publishing() {
+        return new TreeSet<>(sessions.keySet());
+    }
+
+    int count() {
+        return sessions.size();
+    }
+
+    void closeAll() {
+        sessions.keySet().forEach(this::unpublish);
+    }
+
+    /** After every peer that might send a relay's track is closed (the whole cluster is down). */
+    void disposeRelays() {
+        relays.values().forEach(StreamRelay::dispose);
+        relays.clear();
+    }
+
+    private void drop(WhipSession session) {
+        sessions.remove(session.streamGuid(), session);
+        session.close();
+    }
+}

@@ -1,0 +1,188 @@
+package org.smproxy.sim;
+
+import dev.onvoid.webrtc.media.video.VideoTrack;
+import java.io.IOException;
+import java.net.URI;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeSet;
+import javax.servlet.http.HttpServletResponse;
+
+/**
+ * One simulated Red5 Pro node with real WebRTC media: WHIP ingest on origins and all-in-ones, Red5-style WHEP
+ * (server offer) on edges and all-in-ones, heartbeats to the proxy's node API. An edge plays what its origin
+ * ingests, in process, so "publish to the origin, play from an edge" shows the publisher's picture.
+ */
+public final class SimNode implements AutoCloseable {
+
+    private final SimNodeConfig config;
+    private final SimNode origin;
+    private final Ingest ingest;
+    private final Egress egress;
+    private final NodeHttpServer server;
+    private final Heartbeat heartbeat;
+    private volatile String state = "INSERVICE";
+    private volatile boolean stopped;
+
+    /** @param origin the node an edge relays from; null for origins and all-in-ones */
+    SimNode(SimMedia media, SimNodeConfig config, SimNode origin) {
+        this.config = config.copy();
+        if (this.config.role() == NodeRole.EDGE && origin == null) {
+            throw new IllegalArgumentException("edge " + config.id() + " needs an origin");
+        }
+        this.origin = origin;
+        this.ingest = new Ingest(media);
+        this.egress = new Egress(media);
+        this.server = new NodeHttpServer(config.id(), config.bindAddress(), config.httpPort(), new NodeServlet(this));
+        this.heartbeat = config.proxyBase() == null ? null : new Heartbeat(this);
+    }
+
+    SimNode start() {
+        server.start();
+        if (heartbeat != null) {
+            heartbeat.start();
+        }
+        return this;
+    }
+
+    /** Dies abruptly: no more heartbeats, the HTTP port closes and every peer connection of this node drops. */
+    public void stop() {
+        if (stopped) {
+            return;
+        }
+        stopped = true;
+        if (heartbeat != null) {
+            heartbeat.stop();
+        }
+        server.stop();
+        egress.closeAll();
+        ingest.closeAll();
+    }
+
+    @Override
+    public void close() {
+        stop();
+    }
+
+    public SimNodeConfig config() { return config.copy(); }
+    public String id() { return config.id(); }
+    public NodeRole role() { return config.role(); }
+    public int httpPort() { return server.port(); }
+    public boolean isStopped() { return stopped; }
+    public String state() { return state; }
+    /** The scaling state reported in heartbeats, e.g. {@code SOFT_SUNSET} to drain a node. */
+    public void setState(String value) { state = value; }
+    public Optional<SimNode> origin() { return Optional.ofNullable(origin); }
+    /** Heartbeats the proxy accepted (200) so far; 0 without a proxy. */
+    public int heartbeatsAccepted() { return heartbeat == null ? 0 : heartbeat.accepted(); }
+
+    /** {@code http://<publicAddress>:<port>}, the base a proxy forwards to. */
+    public URI baseUrl() {
+        return URI.create("http://" + hostForUri(config.publicAddress()) + ":" + httpPort());
+    }
+
+    public URI whipEndpoint(String streamGuid) {
+        int slash = streamGuid.lastIndexOf('/');
+        return baseUrl().resolve("/" + streamGuid.substring(0, slash) + "/whip/endpoint/" + streamGuid.substring(slash + 1));
+    }
+
+    public URI whepEndpoint(String streamGuid, String requestId) {
+        int slash = streamGuid.lastIndexOf('/');
+        return baseUrl().resolve("/" + streamGuid.substring(0, slash) + "/whep/endpoint/"
+                + streamGuid.substring(slash + 1) + "?requestId=" + requestId);
+    }
+
+    /** Frames this node decoded from the stream's publisher (cumulative over republishes). */
+    public long framesDecoded(String streamGuid) { return ingest.framesDecoded(streamGuid); }
+    public boolean isPublishing(String streamGuid) { return ingest.session(streamGuid).isPresent(); }
+    public Set<String> publishingStreams() { return ingest.publishing(); }
+    public int publisherCount() { return ingest.count(); }
+    public int subscriberCount() { return egress.count(); }
+    public int subscriberCount(String streamGuid) { return egress.count(streamGuid); }
+
+    /** The JSON body of a heartbeat; see the proxy's node API. */
+    public Map<String, Object> heartbeatPayload() {
+        Map<String, Object> metrics = new LinkedHashMap<>();
+        metrics.put("connections.publisher", publisherCount());
+        metrics.put("connections.subscriber", subscriberCount());
+        metrics.put("connections.client", publisherCount() + subscriberCount());
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("id", config.id());
+        body.put("nodeGroup", config.nodeGroup());
+        body.put("role", config.role().wireName());
+        body.put("subGroup", config.subGroup());
+        body.put("publicAddress", config.publicAddress());
+        body.put("privateAddress", config.privateAddress());
+        body.put("httpPort", httpPort());
+        body.put("state", state);
+        body.put("metrics", metrics);
+        body.put("streams", streams(false));
+        return body;
+    }
+
+    /** What {@code GET /__sim/stats} returns. */
+    public Map<String, Object> stats() {
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("id", config.id());
+        body.put("role", config.role().wireName());
+        body.put("state", state);
+        body.put("publishers", publisherCount());
+        body.put("subscribers", subscriberCount());
+        body.put("streams", streams(true));
+        return body;
+    }
+
+    /**
+     * Streams this node knows: its own publishes, or for an edge what its origin publishes, plus anything it
+     * still has subscribers for.
+     */
+    private List<Map<String, Object>> streams(boolean withFrames) {
+        Set<String> guids = new TreeSet<>(role().canPublish() ? ingest.publishing() : upstreamStreams());
+        guids.addAll(egress.streams());
+        List<Map<String, Object>> out = new ArrayList<>();
+        for (String guid : guids) {
+            Map<String, Object> s = new LinkedHashMap<>();
+            s.put("streamGuid", guid);
+            s.put("publishing", isPublishing(guid));
+            s.put("subscribers", subscriberCount(guid));
+            if (withFrames) {
+                s.put("framesDecoded", framesDecoded(guid));
+            }
+            out.add(s);
+        }
+        return out;
+    }
+
+    private Set<String> upstreamStreams() {
+        return origin == null || origin.isStopped() ? Set.of() : origin.publishingStreams();
+    }
+
+    /** The track a subscriber of this node is sent: local for publish-capable nodes, else the origin's. */
+    Optional<VideoTrack> streamSource(String streamGuid) {
+        if (role().canPublish()) {
+            return ingest.liveTrack(streamGuid);
+        }
+        return origin == null || origin.isStopped() ? Optional.empty() : origin.streamSource(streamGuid);
+    }
+
+    void writeOptions(HttpServletResponse resp) throws IOException {
+        config.iceServerLinks().forEach(link -> resp.addHeader("Link", link));
+        resp.setStatus(HttpServletResponse.SC_NO_CONTENT);
+    }
+
+    Ingest ingest() { return ingest; }
+    Egress egress() { return egress; }
+
+    /** After the whole cluster is stopped: frees the per-stream video sources. */
+    void disposeMedia() {
+        ingest.disposeRelays();
+    }
+
+    private static String hostForUri(String address) {
+        return address.contains(":") ? "[" + address + "]" : address;
+    }
+}

@@ -1,0 +1,103 @@
+package org.smproxy.sim;
+
+import dev.onvoid.webrtc.RTCPeerConnection;
+import dev.onvoid.webrtc.RTCRtpTransceiverDirection;
+import dev.onvoid.webrtc.RTCRtpTransceiverInit;
+import dev.onvoid.webrtc.RTCSdpType;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+/**
+ * A WHIP publisher that behaves like Red5's WHIPClient: POST the offer at once, apply the answer, then send
+ * every candidate in one trickle PATCH after gathering, and DELETE to stop. Works against a node or a proxy.
+ */
+public final class SimPublisher implements AutoCloseable {
+
+    private final PeerEvents events = new PeerEvents();
+    private final RTCPeerConnection pc;
+    private URI resource;
+    private String answerSdp;
+    private int trickleStatus;
+    private boolean deleted;
+
+    private SimPublisher(SimMedia media, SyntheticVideo video, String streamId) {
+        this.pc = media.newPeer(events, false);
+        RTCRtpTransceiverInit init = new RTCRtpTransceiverInit();
+        init.direction = RTCRtpTransceiverDirection.SEND_ONLY;
+        init.streamIds = List.of(streamId);
+        pc.addTransceiver(video.track(), init);
+    }
+
+    /**
+     * @param endpoint   e.g. {@code http://node:5080/live/whip/endpoint/stream1} or the proxy's WHIP URL
+     * @param postParams added to the POST only, as the SDK does ({@code mode}, {@code keyFramerate}, ...)
+     * @throws SimHttpException if the POST is not answered with 201
+     */
+    public static SimPublisher publish(SimMedia media, URI endpoint, Map<String, String> postParams,
+                                       SyntheticVideo video) throws IOException, SdpException {
+        SimPublisher p = new SimPublisher(media, video, "publisher");
+        try {
+            p.negotiate(endpoint, postParams);
+            return p;
+        } catch (IOException | SdpException | RuntimeException e) {
+            p.pc.close();
+            throw e;
+        }
+    }
+
+    private void negotiate(URI endpoint, Map<String, String> postParams) throws IOException, SdpException {
+        String offer = Rtc.createOffer(pc);
+        Rtc.setLocal(pc, RTCSdpType.OFFER, offer);
+        HttpResponse<String> post = SimHttp.send("POST", SimHttp.withQuery(endpoint, postParams), Http.SDP, offer);
+        SimHttp.expect(post, 201, "WHIP POST");
+        resource = SimHttp.resourceUrl(endpoint, post.headers().firstValue("Location").orElse(null));
+        answerSdp = post.body();
+        Rtc.setRemote(pc, RTCSdpType.ANSWER, answerSdp);
+        String gathered = Rtc.gatheredLocalSdp(pc, events);
+        trickleStatus = SimHttp.send("PATCH", resource, Http.SDP_FRAG, SdpFrag.fromLocalDescription(gathered))
+                .statusCode();
+    }
+
+    public void awaitConnected(Duration timeout) throws TimeoutException {
+        try {
+            events.connected().get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (ExecutionException e) {
+            throw new IllegalStateException("publisher connection " + events.state(), e.getCause());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new TimeoutException("interrupted");
+        }
+    }
+
+    public URI resource() { return resource; }
+    public String answerSdp() { return answerSdp; }
+    public int trickleStatus() { return trickleStatus; }
+    public PeerEvents events() { return events; }
+
+    /** Ends the publish on the server; returns the status (200 expected). */
+    public int delete() throws IOException {
+        deleted = true;
+        return SimHttp.send("DELETE", resource, null, null).statusCode();
+    }
+
+    /** DELETEs (once, errors swallowed like the SDK's forced teardown) and closes the peer. */
+    @Override
+    public void close() {
+        try {
+            if (!deleted && resource != null) {
+                delete();
+            }
+        } catch (IOException e) {
+            // the server may be gone already
+        } finally {
+            pc.close();
+        }
+    }
+}

@@ -1,0 +1,153 @@
+package org.smproxy.sim;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+
+import java.net.ConnectException;
+import java.net.URI;
+import java.time.Duration;
+import java.util.Map;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * Real media through simulated Red5 nodes: publish to an origin over WHIP, play from its edge over Red5's
+ * server-offer WHEP. Needs a non-loopback interface: run under {@code /work/shared/tools/netns-run} on hosts
+ * that have only {@code lo}.
+ */
+@Timeout(60)
+class SimNodeWebRtcTest {
+
+    private static final Duration CONNECT = Duration.ofSeconds(10);
+    private static final int LUMA = 180;
+
+    private static SimCluster cluster;
+    private static SimNode origin;
+    private static SimNode edge;
+    private static SyntheticVideo camera;
+
+    @BeforeAll
+    static void startCluster() {
+        assertThat(HostAddresses.firstNonLoopbackIpv4())
+                .as("WebRTC gathers no loopback candidates; run under /work/shared/tools/netns-run").isPresent();
+        cluster = new SimCluster();
+        origin = cluster.startOrigin("origin-1");
+        edge = cluster.startEdge("edge-1", origin);
+        camera = new SyntheticVideo(cluster.media(), 320, 240, LUMA);
+    }
+
+    @AfterAll
+    static void stopCluster() {
+        if (camera != null) {
+            camera.close();
+        }
+        if (cluster != null) {
+            cluster.close();
+        }
+    }
+
+    @Test
+    void publishToOriginAndPlayFromEdgeShowsThePublishersPicture() throws Exception {
+        String guid = "live/stream1";
+        try (SimPublisher publisher = SimPublisher.publish(cluster.media(), origin.whipEndpoint(guid),
+                Map.of("mode", "live", "keyFramerate", "3000", "transport", "udp"), camera)) {
+            assertThat(publisher.resource().getPath()).isEqualTo("/live/whip/resource/stream1");
+            assertThat(publisher.trickleStatus()).isEqualTo(204);
+            publisher.awaitConnected(CONNECT);
+            await().atMost(CONNECT).until(() -> origin.framesDecoded(guid) >= 30);
+
+            try (SimPlayer player = SimPlayer.play(cluster.media(), edge.whepEndpoint(guid, "subscriber-1"),
+                    Map.of("signal", "true"))) {
+                assertThat(player.offerSdp()).contains("a=setup:actpass", "m=video", "m=application");
+                assertThat(player.resource().getPath()).isEqualTo("/live/whep/resource/stream1");
+                assertThat(player.answerStatus()).isEqualTo(201);
+                assertThat(player.trickleStatus()).isEqualTo(204);
+                player.awaitConnected(CONNECT);
+                await().atMost(CONNECT).until(() -> player.framesDecoded() >= 30);
+                assertThat(player.lastLuma()).isBetween(LUMA - 25.0, LUMA + 25.0);
+                await().atMost(CONNECT).until(() -> player.dataChannelLabels().contains("red5pro"));
+                assertThat(edge.subscriberCount(guid)).isEqualTo(1);
+
+                assertThat(player.delete()).isEqualTo(200);
+                assertThat(edge.subscriberCount()).isZero();
+            }
+            assertThat(publisher.delete()).isEqualTo(200);
+            assertThat(origin.isPublishing(guid)).isFalse();
+        }
+    }
+
+    @Test
+    void allInOnePlaysWhatItIngests() throws Exception {
+        SimNode aio = cluster.startAllInOne("aio-1");
+        String guid = "live/room1/cam";
+        try (SimPublisher publisher = SimPublisher.publish(cluster.media(), aio.whipEndpoint(guid), Map.of(), camera);
+             SimPlayer player = SimPlayer.play(cluster.media(), aio.whepEndpoint(guid, "p-1"), Map.of())) {
+            assertThat(publisher.resource().getPath()).isEqualTo("/live/room1/whip/resource/cam");
+            assertThat(player.offerSdp()).contains("m=video").doesNotContain("m=application");
+            await().atMost(CONNECT).until(() -> player.framesDecoded() >= 10);
+            String stats = SimHttp.send("GET", aio.baseUrl().resolve("/__sim/stats"), null, null).body();
+            assertThat(stats).contains("\"streamGuid\":\"live/room1/cam\"", "\"publishing\":true", "\"subscribers\":1");
+        }
+    }
+
+    @Test
+    void stoppingAnEdgeDropsItsPlayers() throws Exception {
+        SimNode doomed = cluster.startEdge("edge-doomed", origin);
+        String guid = "live/doomed";
+        try (SimPublisher publisher = SimPublisher.publish(cluster.media(), origin.whipEndpoint(guid), Map.of(), camera);
+             SimPlayer player = SimPlayer.play(cluster.media(), doomed.whepEndpoint(guid, "p-1"), Map.of())) {
+            await().atMost(CONNECT).until(() -> player.framesDecoded() >= 10);
+            URI stats = doomed.baseUrl().resolve(NodeServlet.STATS_PATH);
+
+            doomed.stop();
+            assertThatThrownBy(() -> SimHttp.send("GET", stats, null, null)).isInstanceOf(ConnectException.class);
+            // At 30 fps, a poll interval without a single new frame means the media has stopped.
+            long[] seen = {-1};
+            await().pollInterval(Duration.ofMillis(500)).atMost(CONNECT).until(() -> {
+                long now = player.framesDecoded();
+                boolean still = now == seen[0];
+                seen[0] = now;
+                return still;
+            });
+            assertThat(origin.isPublishing(guid)).isTrue();
+        }
+    }
+
+    @Test
+    void answersWithRed5StatusCodes() throws Exception {
+        assertThat(post(origin.whipEndpoint("live/garbage"), Http.SDP, "not an sdp")).isEqualTo(400);
+        assertThat(post(origin.whipEndpoint("live/garbage"), Http.SDP, "v=0\r\nm=nonsense\r\n")).isEqualTo(400);
+        assertThat(origin.isPublishing("live/garbage")).isFalse();
+        assertThat(post(origin.whipEndpoint("live/typed"), "text/plain", "v=0\r\n")).isEqualTo(415);
+        assertThat(post(origin.whipEndpoint("nosuchapp/s"), Http.SDP, "v=0\r\n")).isEqualTo(404);
+        assertThat(post(edge.whipEndpoint("live/s"), Http.SDP, "v=0\r\n")).isEqualTo(406);
+        assertThat(SimHttp.send("GET", origin.whipEndpoint("live/s"), null, null).statusCode()).isEqualTo(405);
+        assertThat(SimHttp.send("OPTIONS", origin.whipEndpoint("live/s"), null, null).headers()
+                .allValues("Link")).isEmpty();
+
+        String guid = "live/twice";
+        try (SimPublisher first = SimPublisher.publish(cluster.media(), origin.whipEndpoint(guid), Map.of(), camera)) {
+            assertThatThrownBy(() -> SimPublisher.publish(cluster.media(), origin.whipEndpoint(guid), Map.of(), camera))
+                    .isInstanceOfSatisfying(SimHttpException.class, e -> assertThat(e.status()).isEqualTo(409));
+            assertThat(origin.publisherCount()).isEqualTo(1);
+            assertThat(SimHttp.send("PATCH", first.resource(), Http.SDP_FRAG, "a=mid:0\r\na=candidate:garbage\r\n")
+                    .statusCode()).isEqualTo(400);
+        }
+
+        assertThat(post(edge.whepEndpoint("live/nobody", "s-1"), Http.SDP, "")).isEqualTo(409);
+        URI whipResource = origin.baseUrl().resolve("/live/whip/resource/nobody");
+        URI whepResource = edge.baseUrl().resolve("/live/whep/resource/nobody?requestId=s-1");
+        assertThat(SimHttp.send("PATCH", whipResource, Http.SDP_FRAG, "a=end-of-candidates\r\n").statusCode())
+                .isEqualTo(404);
+        assertThat(SimHttp.send("PATCH", whepResource, Http.SDP_FRAG, "a=end-of-candidates\r\n").statusCode())
+                .isEqualTo(404);
+        assertThat(SimHttp.send("DELETE", whepResource, null, null).statusCode()).isEqualTo(404);
+    }
+
+    private static int post(URI uri, String contentType, String body) throws Exception {
+        return SimHttp.send("POST", uri, contentType, body).statusCode();
+    }
+}
