@@ -306,7 +306,8 @@ public final class ClusterModel {
         }
         List<Node> result = new ArrayList<>(choose(g, g.candidates(Capability.TRANSCODE), req, Capability.TRANSCODE, random));
         // Red5 lists the transcoder first and then the origin it will publish the renditions to.
-        SelectionRequest originReq = new SelectionRequest(req.nodeGroup(), req.streamGuid(), req.subGroups(), false, 1, false);
+        SelectionRequest originReq = new SelectionRequest(req.nodeGroup(), req.streamGuid(), req.subGroups(), false, 1,
+                false, req.excludedNodeId());
         for (Node origin : choose(g, g.candidates(Capability.PUBLISH), originReq, Capability.PUBLISH, random)) {
             if (!origin.id().equals(result.get(0).id())) {
                 result.add(origin);
@@ -336,7 +337,7 @@ public final class ClusterModel {
     }
 
     private List<Node> choose(GroupIndex g, RankedSets sets, SelectionRequest req, Capability capability, Random random) {
-        List<Node> chosen = NodeSelector.choose(sets, req.subGroups(), req.strict(), req.endpoints(), g.shuffleSize(), random);
+        List<Node> chosen = NodeSelector.choose(sets, req, g.shuffleSize(), random);
         if (chosen.isEmpty() || (req.strict() && chosen.size() < req.endpoints())) {
             throw noNode(g, req, capability, chosen.size());
         }

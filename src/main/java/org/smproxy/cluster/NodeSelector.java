@@ -18,23 +18,24 @@ final class NodeSelector {
     private NodeSelector() {
     }
 
-    static List<Node> choose(RankedSets sets, List<String> preferred, boolean strict, int endpoints, int shuffleSize,
-                             Random random) {
+    static List<Node> choose(RankedSets sets, SelectionRequest req, int shuffleSize, Random random) {
+        List<String> preferred = req.subGroups();
+        int endpoints = req.endpoints();
         List<Node> chosen = new ArrayList<>(endpoints);
         for (String subGroup : preferred) {
-            takeBest(sets.get(subGroup), endpoints, shuffleSize, chosen, random);
+            takeBest(sets.get(subGroup), endpoints, shuffleSize, chosen, req.excludedNodeId(), random);
             if (chosen.size() == endpoints) {
                 return chosen;
             }
         }
-        if (preferred.isEmpty() || !strict) {
-            takeBest(sets.get(""), endpoints, shuffleSize, chosen, random);
+        if (preferred.isEmpty() || !req.strict()) {
+            takeBest(sets.get(""), endpoints, shuffleSize, chosen, req.excludedNodeId(), random);
         }
         return chosen;
     }
 
     private static void takeBest(NavigableSet<Ranked> set, int endpoints, int shuffleSize, List<Node> chosen,
-                                 Random random) {
+                                 String excluded, Random random) {
         int need = endpoints - chosen.size();
         if (need <= 0 || set.isEmpty()) {
             return;
@@ -45,7 +46,7 @@ final class NodeSelector {
         int ties = 0;
         for (Ranked r : set) {
             Node node = r.node;
-            if (contains(chosen, node.id()) || contains(window, node.id())) {
+            if (node.id().equals(excluded) || contains(chosen, node.id()) || contains(window, node.id())) {
                 continue; // a node mid-move sits in a set twice for a moment
             }
             if (window.isEmpty()) {

@@ -8,9 +8,19 @@ import java.util.List;
  * @param subGroups preferred sub-groups (regions) in order; empty means anywhere in the group
  * @param strict    only the preferred sub-groups, and exactly {@code endpoints} nodes, or fail
  * @param endpoints how many nodes to return, at least 1
+ * @param excludedNodeId a node not to return (one that just refused a connection), or null
  */
 public record SelectionRequest(String nodeGroup, String streamGuid, List<String> subGroups, boolean strict,
-                               int endpoints, boolean transcode) {
+                               int endpoints, boolean transcode, String excludedNodeId) {
+
+    public SelectionRequest(String nodeGroup, String streamGuid, List<String> subGroups, boolean strict, int endpoints,
+                            boolean transcode) {
+        this(nodeGroup, streamGuid, subGroups, strict, endpoints, transcode, null);
+    }
+
+    public SelectionRequest excluding(String nodeId) {
+        return new SelectionRequest(nodeGroup, streamGuid, subGroups, strict, endpoints, transcode, nodeId);
+    }
 
     public SelectionRequest {
         subGroups = subGroups == null ? List.of() : List.copyOf(subGroups);

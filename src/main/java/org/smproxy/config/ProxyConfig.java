@@ -7,6 +7,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Properties;
 import java.util.Set;
 
@@ -27,7 +28,18 @@ public record ProxyConfig(
         boolean usePrivateAddress,
         String adminToken,
         String nodeSecret,
+        Relay relay,
         Standalone standalone) {
+
+    /**
+     * The WHIP/WHEP relay.
+     *
+     * @param sessionSecret signs the resource URLs handed to clients, so any replica sharing the secret can route a
+     *                      session's PATCH and DELETE; empty means a random one per process (single replica only)
+     */
+    public record Relay(Duration connectTimeout, Duration requestTimeout, int maxBodyBytes, List<String> allowedOrigins,
+                        String sessionSecret, Duration sessionTtl) {
+    }
 
     /** Settings only the standalone launcher reads; Red5 owns its own connectors. */
     public record Standalone(String bindAddress, int httpsPort, int httpPort, Path keystoreFile,
@@ -60,6 +72,13 @@ public record ProxyConfig(
                 s.bool("cluster.usePrivateAddress", true),
                 s.string("api.admin.token", ""),
                 s.string("api.node.secret", ""),
+                new Relay(
+                        s.duration("proxy.upstream.connectTimeout", Duration.ofSeconds(3), Duration.ofMillis(10)),
+                        s.duration("proxy.upstream.timeout", Duration.ofSeconds(15), Duration.ofMillis(10)),
+                        s.integer("proxy.maxBodySize", 64 * 1024, 1024, 16 * 1024 * 1024),
+                        s.list("proxy.cors.allowedOrigins", List.of("*")),
+                        s.string("proxy.session.secret", ""),
+                        s.duration("proxy.session.ttl", Duration.ofHours(12), Duration.ofMinutes(1))),
                 new Standalone(
                         s.string("standalone.bind", "0.0.0.0"),
                         s.integer("standalone.https.port", 8443, 0, 65535),
@@ -93,6 +112,6 @@ public record ProxyConfig(
 
     public ProxyConfig withClusterFile(Path file) {
         return new ProxyConfig(wsProxyEnabled, file, defaultNodeGroup, heartbeatInterval, heartbeatTimeout,
-                usePrivateAddress, adminToken, nodeSecret, standalone);
+                usePrivateAddress, adminToken, nodeSecret, relay, standalone);
     }
 }

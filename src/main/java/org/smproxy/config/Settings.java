@@ -2,7 +2,9 @@ package org.smproxy.config;
 
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Locale;
 import java.util.Properties;
 import java.util.Set;
@@ -80,6 +82,21 @@ final class Settings {
             throw new ConfigException("'" + key + "' must be at least " + min.toMillis() + "ms, not " + value);
         }
         return parsed;
+    }
+
+    /** A comma-separated list; blank items are dropped. */
+    List<String> list(String key, List<String> defaultValue) {
+        String value = string(key, null);
+        if (value == null || value.isEmpty()) {
+            return defaultValue;
+        }
+        List<String> items = new ArrayList<>();
+        for (String item : value.split(",")) {
+            if (!item.isBlank()) {
+                items.add(item.trim());
+            }
+        }
+        return List.copyOf(items);
     }
 
     Path path(String key, Path baseDir) {

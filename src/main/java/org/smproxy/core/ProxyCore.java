@@ -17,6 +17,8 @@ import org.smproxy.cluster.ClusterModel;
 import org.smproxy.cluster.NodeReport;
 import org.smproxy.config.ConfigException;
 import org.smproxy.config.ProxyConfig;
+import org.smproxy.http.NodeClient;
+import org.smproxy.whip.SessionTokens;
 
 /**
  * The proxy without its container: configuration, cluster model, metrics and housekeeping. One per server; Red5's
@@ -28,11 +30,15 @@ public final class ProxyCore implements AutoCloseable {
     private final ProxyConfig config;
     private final ClusterModel cluster;
     private final PrometheusMeterRegistry metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    private final NodeClient nodeClient;
+    private final SessionTokens sessionTokens;
     private ScheduledExecutorService housekeeping;
 
-    private ProxyCore(ProxyConfig config, ClusterModel cluster) {
+    private ProxyCore(ProxyConfig config, ClusterModel cluster, Clock clock) {
         this.config = config;
         this.cluster = cluster;
+        this.nodeClient = new NodeClient(config.relay().connectTimeout());
+        this.sessionTokens = new SessionTokens(config.relay().sessionSecret(), config.relay().sessionTtl(), clock);
     }
 
     /** @throws ConfigException naming the key or file entry at fault */
@@ -51,7 +57,7 @@ public final class ProxyCore implements AutoCloseable {
                 throw new ConfigException("'cluster.file' node '" + node.id() + "': " + e.getMessage());
             }
         }
-        ProxyCore core = new ProxyCore(config, cluster);
+        ProxyCore core = new ProxyCore(config, cluster, clock);
         core.registerGauges();
         return core;
     }
@@ -79,6 +85,7 @@ public final class ProxyCore implements AutoCloseable {
         housekeeping = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "smproxy-housekeeping");
             t.setDaemon(true);
+            t.setContextClassLoader(ProxyCore.class.getClassLoader());
             return t;
         });
         long periodMs = Math.max(50, Math.min(1000, config.heartbeatTimeout().toMillis() / 4));
@@ -113,7 +120,16 @@ public final class ProxyCore implements AutoCloseable {
             housekeeping = null;
             log.info("proxy core stopped");
         }
+        nodeClient.close();
         metrics.close();
+    }
+
+    public NodeClient nodeClient() {
+        return nodeClient;
+    }
+
+    public SessionTokens sessionTokens() {
+        return sessionTokens;
     }
 
     public ProxyConfig config() {

@@ -1,5 +1,6 @@
 package org.smproxy.core;
 
+import javax.servlet.FilterRegistration;
 import javax.servlet.Servlet;
 import javax.servlet.ServletContext;
 import javax.servlet.ServletRegistration;
@@ -11,8 +12,12 @@ import org.smproxy.api.HeartbeatServlet;
 import org.smproxy.api.MetricsServlet;
 import org.smproxy.api.StreamsServlet;
 import org.smproxy.config.ProxyConfig;
+import org.smproxy.http.CorsFilter;
 import org.smproxy.http.ErrorDialect;
 import org.smproxy.http.TokenCheck;
+import org.smproxy.whip.NodeRouter;
+import org.smproxy.whip.RelayPath;
+import org.smproxy.whip.RelayServlet;
 
 /**
  * Puts the proxy's servlets into a web context. Both containers call this, so Red5 and standalone serve exactly
@@ -24,8 +29,13 @@ public final class WebappInstaller {
     public enum Family {
         /** {@code /streammanager}: SM 1.x APIs ({@code /api/4.0/...}). */
         SM1,
-        /** {@code /as}: SM 2.0 APIs ({@code /v1/...}). */
-        SM2
+        /** {@code /as}: SM 2.0 APIs ({@code /v1/...}) and relays ({@code /v1/proxy/...}). */
+        SM2,
+        /**
+         * Red5's SM 1.x WHProxy URL shape, {@code /<app>/whip|whep/endpoint|resource/<stream>}: the root context
+         * standalone, or an app's webapp (e.g. {@code live}) in Red5.
+         */
+        WHPROXY
     }
 
     private WebappInstaller() {
@@ -35,7 +45,21 @@ public final class WebappInstaller {
         ProxyConfig cfg = core.config();
         TokenCheck admin = new TokenCheck("admin", cfg.adminToken());
         TokenCheck nodes = new TokenCheck("node", cfg.nodeSecret());
+        FilterRegistration.Dynamic cors = ctx.addFilter("smproxy-cors", new CorsFilter(cfg.relay().allowedOrigins()));
+        cors.setAsyncSupported(true);
+        cors.addMappingForUrlPatterns(null, false, "/*");
+        NodeRouter router = new NodeRouter(core.cluster(), core.sessionTokens());
+        if (family == Family.WHPROXY) {
+            // At the root (standalone) the app is part of the path; inside an app's own webapp (Red5's live), the
+            // mappings are Red5's WHProxy ones.
+            String[] mappings = ctx.getContextPath().isEmpty() ? new String[] {"/*"} : new String[] {"/whip/*", "/whep/*"};
+            add(ctx, "whproxy-relay", new RelayServlet(RelayPath.Shape.SM1, router, core.sessionTokens(),
+                    core.nodeClient(), cfg, core.metrics()), mappings);
+            return;
+        }
         if (family == Family.SM2) {
+            add(ctx, "sm2-relay", new RelayServlet(RelayPath.Shape.SM2, router, core.sessionTokens(), core.nodeClient(),
+                    cfg, core.metrics()), "/v1/proxy/*");
             add(ctx, "sm2-streams", new StreamsServlet(core.cluster()), "/v1/streams/*");
             add(ctx, "sm2-admin", new AdminServlet(core.cluster(), admin, ErrorDialect.SM2), "/v1/admin/*");
             add(ctx, "sm2-nodes", new HeartbeatServlet(core.cluster(), nodes, cfg.heartbeatInterval(),

@@ -18,6 +18,9 @@ public final class Errors {
     }
 
     public static ApiException toApi(Throwable failure) {
+        while (failure instanceof java.util.concurrent.CompletionException && failure.getCause() != null) {
+            failure = failure.getCause();
+        }
         if (failure instanceof ApiException) {
             return (ApiException) failure;
         }
@@ -38,6 +41,10 @@ public final class Errors {
             boolean full = ((ClusterException.NoNodeAvailable) failure).atCapacity();
             return full ? new ApiException(503, failure.getMessage(), RETRY_AFTER_SECONDS)
                     : new ApiException(404, failure.getMessage());
+        }
+        if (failure instanceof UpstreamException) {
+            UpstreamException u = (UpstreamException) failure;
+            return new ApiException(u.kind() == UpstreamException.Kind.TIMEOUT ? 504 : 502, u.getMessage());
         }
         log.error("unexpected failure", failure);
         return new ApiException(500, "internal error: " + failure.getClass().getSimpleName());

@@ -80,6 +80,7 @@ public final class StandaloneServer implements AutoCloseable {
             }
             addContext(tomcat, work, "/streammanager", core, WebappInstaller.Family.SM1);
             addContext(tomcat, work, "/as", core, WebappInstaller.Family.SM2);
+            addContext(tomcat, work, "", core, WebappInstaller.Family.WHPROXY);
             tomcat.start();
             core.start();
             StandaloneServer server = new StandaloneServer(core, tomcat, https);
@@ -117,7 +118,7 @@ public final class StandaloneServer implements AutoCloseable {
 
     private static void addContext(Tomcat tomcat, Path work, String path, ProxyCore core, WebappInstaller.Family family)
             throws IOException {
-        File docBase = Files.createDirectories(work.resolve("webapps" + path)).toFile();
+        File docBase = Files.createDirectories(work.resolve("webapps" + (path.isEmpty() ? "/ROOT" : path))).toFile();
         Context ctx = tomcat.addContext(path, docBase.getAbsolutePath());
         // Tomcat.addContext runs no SCIs of its own: JSR-356 needs WsSci added by hand.
         ctx.addServletContainerInitializer(new WsSci(), null);

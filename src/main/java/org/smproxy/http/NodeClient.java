@@ -1,0 +1,146 @@
+package org.smproxy.http;
+
+import java.io.IOException;
+import java.net.ConnectException;
+import java.net.http.HttpClient;
+import java.net.http.HttpConnectTimeoutException;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.net.http.HttpTimeoutException;
+import java.nio.ByteBuffer;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Flow;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * The proxy-to-node HTTP leg: one pooled HTTP/1.1 keep-alive client for all relays, non-blocking, with bounded
+ * response bodies and failures translated into {@link UpstreamException}s that say whether a retry is safe.
+ */
+public final class NodeClient implements AutoCloseable {
+    private final ExecutorService executor;
+    private final HttpClient client;
+
+    public NodeClient(Duration connectTimeout) {
+        AtomicInteger n = new AtomicInteger();
+        // Callbacks only copy headers and hand bytes to non-blocking writers, so a small pool carries any load.
+        this.executor = Executors.newFixedThreadPool(Math.max(2, Runtime.getRuntime().availableProcessors()), r -> {
+            Thread t = new Thread(r, "smproxy-node-client-" + n.incrementAndGet());
+            t.setDaemon(true);
+            // Not the webapp's loader of whichever request made the thread: that would pin it after undeploy.
+            t.setContextClassLoader(NodeClient.class.getClassLoader());
+            return t;
+        });
+        this.client = HttpClient.newBuilder()
+                .version(HttpClient.Version.HTTP_1_1)
+                .connectTimeout(connectTimeout)
+                // Redirects must reach the client as they are: following them would send it to a node behind our back.
+                .followRedirects(HttpClient.Redirect.NEVER)
+                .executor(executor)
+                .build();
+    }
+
+    public HttpClient http() {
+        return client;
+    }
+
+    /** Sends and collects the response body, at most {@code maxBody} bytes of it. */
+    public CompletableFuture<HttpResponse<byte[]>> send(HttpRequest request, int maxBody, String nodeName) {
+        return client.sendAsync(request, info -> new LimitedBody(maxBody))
+                .handle((response, failure) -> {
+                    if (failure != null) {
+                        throw translate(failure, nodeName, request.timeout().orElse(null));
+                    }
+                    return response;
+                });
+    }
+
+    static UpstreamException translate(Throwable failure, String node, Duration timeout) {
+        Throwable cause = failure instanceof CompletionException && failure.getCause() != null ? failure.getCause() : failure;
+        if (cause instanceof HttpConnectTimeoutException) {
+            return new UpstreamException(UpstreamException.Kind.UNREACHABLE, true,
+                    "node " + node + " did not accept a connection in time", cause);
+        }
+        if (cause instanceof HttpTimeoutException) {
+            return new UpstreamException(UpstreamException.Kind.TIMEOUT, false, "node " + node + " did not answer within "
+                    + (timeout == null ? "the timeout" : timeout.toMillis() + " ms"), cause);
+        }
+        if (cause instanceof ConnectException) {
+            return new UpstreamException(UpstreamException.Kind.UNREACHABLE, true,
+                    "node " + node + " refused the connection", cause);
+        }
+        if (cause instanceof TooLarge) {
+            return new UpstreamException(UpstreamException.Kind.BAD_RESPONSE, false, "node " + node + " " + cause.getMessage(), cause);
+        }
+        return new UpstreamException(UpstreamException.Kind.UNREACHABLE, false,
+                "node " + node + " could not be reached: " + cause.getClass().getSimpleName()
+                        + (cause.getMessage() == null ? "" : " (" + cause.getMessage() + ")"), cause);
+    }
+
+    @Override
+    public void close() {
+        executor.shutdownNow();
+    }
+
+    private static final class TooLarge extends IOException {
+        TooLarge(int max) {
+            super("answered with a body larger than " + max + " bytes");
+        }
+    }
+
+    /** Collects a response body, giving up (and cancelling the exchange) past {@code max} bytes. */
+    private static final class LimitedBody implements HttpResponse.BodySubscriber<byte[]> {
+        private final int max;
+        private final CompletableFuture<byte[]> result = new CompletableFuture<>();
+        private byte[] buffer = new byte[0];
+        private int size;
+        private Flow.Subscription subscription;
+
+        LimitedBody(int max) {
+            this.max = max;
+        }
+
+        @Override
+        public CompletionStage<byte[]> getBody() {
+            return result;
+        }
+
+        @Override
+        public void onSubscribe(Flow.Subscription s) {
+            subscription = s;
+            s.request(Long.MAX_VALUE);
+        }
+
+        @Override
+        public void onNext(List<ByteBuffer> items) {
+            for (ByteBuffer b : items) {
+                if (size + b.remaining() > max) {
+                    subscription.cancel();
+                    result.completeExceptionally(new TooLarge(max));
+                    return;
+                }
+                if (size + b.remaining() > buffer.length) {
+                    buffer = java.util.Arrays.copyOf(buffer, Math.min(max, Math.max(buffer.length * 2, size + b.remaining())));
+                }
+                int n = b.remaining();
+                b.get(buffer, size, n);
+                size += n;
+            }
+        }
+
+        @Override
+        public void onError(Throwable t) {
+            result.completeExceptionally(t);
+        }
+
+        @Override
+        public void onComplete() {
+            result.complete(size == buffer.length ? buffer : java.util.Arrays.copyOf(buffer, size));
+        }
+    }
+}
