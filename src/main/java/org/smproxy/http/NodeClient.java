@@ -49,6 +49,11 @@ public final class NodeClient implements AutoCloseable {
         return client;
     }
 
+    /** Where relay callbacks run: never on the HTTP client's selector thread, never on a container thread. */
+    public java.util.concurrent.Executor callbacks() {
+        return executor;
+    }
+
     /** Sends and collects the response body, at most {@code maxBody} bytes of it. */
     public CompletableFuture<HttpResponse<byte[]>> send(HttpRequest request, int maxBody, String nodeName) {
         return client.sendAsync(request, info -> new LimitedBody(maxBody))

@@ -86,7 +86,7 @@ public final class RelayServlet extends HttpServlet {
                     return e;
                 })
                 .thenCompose(this::send)
-                .whenComplete((nodeToProxy, failure) -> {
+                .whenCompleteAsync((nodeToProxy, failure) -> {
                     try {
                         if (failure == null) {
                             toClient(ex, nodeToProxy);
@@ -97,7 +97,7 @@ public final class RelayServlet extends HttpServlet {
                         log.error("{}: writing the answer failed", ex.describe(), e);
                         ex.async.complete();
                     }
-                });
+                }, nodes.callbacks());
     }
 
     private static void checkMethod(String method) {
@@ -262,8 +262,8 @@ public final class RelayServlet extends HttpServlet {
         p2c.setContentLength(body.length);
         record(ex, nodeToProxy.statusCode());
         if (created || ("DELETE".equals(ex.method) && nodeToProxy.statusCode() / 100 == 2)) {
-            log.info("{} {} session {} on node {} ({}) in {} ms", ex.path.kind(), created ? "started" : "ended",
-                    ex.path.stream() == null ? "" : ex.path.stream(), node.id(), node.address(), ex.elapsedMillis());
+            log.info("{} session {} {} on node {} ({}) in {} ms", ex.path.kind(), created ? "started:" : "ended:",
+                    created ? ex.path.stream() : ex.route.nodePath(), node.id(), node.address(), ex.elapsedMillis());
         } else if (nodeToProxy.statusCode() >= 400) {
             log.info("{}: node {} answered {}", ex.describe(), node.id(), nodeToProxy.statusCode());
         }

@@ -1,0 +1,169 @@
+package org.smproxy.whip;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+import java.util.Properties;
+
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.smproxy.cluster.ClusterModel;
+import org.smproxy.cluster.NodeState;
+import org.smproxy.config.ProxyConfig;
+import org.smproxy.sim.SimCluster;
+import org.smproxy.sim.SimNode;
+import org.smproxy.sim.SimNodeConfig;
+import org.smproxy.sim.SimPlayer;
+import org.smproxy.sim.SimPublisher;
+import org.smproxy.sim.SyntheticVideo;
+import org.smproxy.standalone.StandaloneServer;
+import org.smproxy.testing.Https;
+
+/**
+ * Real WebRTC through the relay: simulated Red5 nodes registered by heartbeat, a publisher and a player that speak
+ * Red5's SDK protocol to the proxy only. Media flows node to client directly; the proxy only carries signalling.
+ * Needs a non-loopback interface (CI runs it under netns-run).
+ */
+class RelayMediaTest {
+    static final String SECRET = "media-nodes";
+    static final Duration MEDIA = Duration.ofSeconds(20);
+
+    @TempDir
+    static Path dir;
+    static StandaloneServer server;
+    static SimCluster cluster;
+    static SimNode origin;
+    static SimNode edge1;
+    static SimNode edge2;
+    static SyntheticVideo camera;
+    static String base;
+    static HttpClient client;
+
+    @BeforeAll
+    static void start() throws Exception {
+        Path ks = dir.resolve("ks.p12");
+        new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "keytool").toString(), "-genkeypair",
+                "-alias", "t", "-keyalg", "EC", "-dname", "CN=localhost", "-ext", "SAN=ip:127.0.0.1", "-storetype",
+                "PKCS12", "-keystore", ks.toString(), "-storepass", "changeit", "-keypass", "changeit")
+                .inheritIO().start().waitFor();
+        Files.writeString(dir.resolve("cluster.json"), "{\"nodeGroups\":[{\"name\":\"ng1\",\"subGroups\":[{\"name\":\"us-east\"}]}]}");
+        Properties p = new Properties();
+        p.setProperty("cluster.file", dir.resolve("cluster.json").toString());
+        p.setProperty("cluster.heartbeat.interval", "300ms");
+        p.setProperty("cluster.heartbeat.timeout", "5s");
+        p.setProperty("api.node.secret", SECRET);
+        p.setProperty("standalone.bind", "127.0.0.1");
+        p.setProperty("standalone.https.port", "0");
+        p.setProperty("standalone.keystore.file", ks.toString());
+        p.setProperty("standalone.keystore.password", "changeit");
+        server = StandaloneServer.start(ProxyConfig.fromProperties(p, dir));
+        base = "https://127.0.0.1:" + server.httpsPort();
+        client = Https.trustingClient();
+        cluster = new SimCluster(SimNodeConfig.defaults().nodeGroup("ng1").subGroup("us-east")
+                .proxy(URI.create(base), SECRET).heartbeatIntervalMs(300));
+        origin = cluster.startOrigin("origin-1");
+        edge1 = cluster.startEdge("edge-1", origin);
+        edge2 = cluster.startEdge("edge-2", origin);
+        camera = new SyntheticVideo(cluster.media(), 320, 240, 180);
+        await().atMost(Duration.ofSeconds(10)).until(() -> inService("origin-1", "edge-1", "edge-2"));
+    }
+
+    @AfterAll
+    static void stop() {
+        if (camera != null) {
+            camera.close();
+        }
+        if (cluster != null) {
+            cluster.close();
+        }
+        if (server != null) {
+            server.close();
+        }
+    }
+
+    static boolean inService(String... ids) {
+        ClusterModel model = server.core().cluster();
+        for (String id : ids) {
+            if (model.findById(id).filter(n -> n.state() == NodeState.INSERVICE).isEmpty()) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    static void awaitCarried(String stream) {
+        await().atMost(Duration.ofSeconds(10)).until(() -> server.core().cluster().stream("ng1", stream)
+                .map(s -> s.locations().stream().anyMatch(l -> !l.publishing())).orElse(false));
+    }
+
+    static URI proxy(String path) {
+        return URI.create(base + path);
+    }
+
+    @Test
+    void aPublisherAndAViewerMeetThroughTheProxyOnAnOriginAndAnEdge() throws Exception {
+        try (SimPublisher publisher = SimPublisher.publish(cluster.media(),
+                proxy("/as/v1/proxy/whip/live/show?nodeGroup=ng1"), Map.of("mode", "live", "keyFramerate", "3000"), camera)) {
+            assertThat(publisher.resource().getPath()).startsWith("/as/v1/proxy/whip/resource/");
+            assertThat(publisher.trickleStatus()).isEqualTo(204);
+            await().atMost(MEDIA).until(() -> origin.framesDecoded("live/show") > 30);
+            awaitCarried("live/show");
+            try (SimPlayer viewer = SimPlayer.play(cluster.media(),
+                    proxy("/as/v1/proxy/whep/live/show?requestId=viewer-1&nodeGroup=ng1"), Map.of("signal", "true"))) {
+                assertThat(viewer.answerStatus()).isEqualTo(201);
+                assertThat(viewer.dataChannelLabels()).contains("red5pro");
+                await().atMost(MEDIA).until(() -> viewer.framesDecoded() > 30);
+                assertThat(viewer.lastLuma()).isBetween(160.0, 200.0); // the publisher's picture, not a test pattern
+                SimNode servingEdge = edge1.subscriberCount("live/show") == 1 ? edge1 : edge2;
+                assertThat(servingEdge.subscriberCount("live/show")).isEqualTo(1);
+                assertThat(viewer.delete()).isEqualTo(200);
+                await().atMost(Duration.ofSeconds(5)).until(() -> servingEdge.subscriberCount("live/show") == 0);
+            }
+            assertThat(publisher.delete()).isEqualTo(200);
+            await().atMost(Duration.ofSeconds(5)).until(() -> !origin.isPublishing("live/show"));
+        }
+    }
+
+    @Test
+    void theSm1WhproxyShapeCarriesAPublisherToo() throws Exception {
+        try (SimPublisher publisher = SimPublisher.publish(cluster.media(), proxy("/live/whip/endpoint/legacy"),
+                Map.of("mode", "live"), camera)) {
+            assertThat(publisher.resource().getPath()).startsWith("/live/whip/resource/");
+            await().atMost(MEDIA).until(() -> origin.framesDecoded("live/legacy") > 30);
+            assertThat(publisher.delete()).isEqualTo(200);
+            await().atMost(Duration.ofSeconds(5)).until(() -> !origin.isPublishing("live/legacy"));
+        }
+    }
+
+    @Test
+    void anEdgeKilledBetweenOptionsAndPostIsReplacedByAnotherEdge() throws Exception {
+        SimNode doomed = cluster.startEdge("edge-doomed", origin);
+        try (SimPublisher publisher = SimPublisher.publish(cluster.media(),
+                proxy("/as/v1/proxy/whip/live/failover?nodeGroup=ng1"), Map.of("mode", "live"), camera)) {
+            await().atMost(Duration.ofSeconds(10)).until(() -> inService("edge-doomed") && server.core().cluster()
+                    .stream("ng1", "live/failover").map(s -> s.locations().size() == 4).orElse(false));
+            String doomedHost = server.core().cluster().findById("edge-doomed").orElseThrow().address();
+            String endpoint = "/as/v1/proxy/whep/live/failover?requestId=late-viewer&nodeGroup=ng1&host=" + doomedHost;
+            HttpResponse<String> options = Https.send(client, "OPTIONS", base + endpoint, null);
+            assertThat(options.statusCode()).isEqualTo(204);
+            assertThat(options.headers().firstValue("Session-Host")).hasValue(doomedHost);
+
+            doomed.stop(); // between the SDK's OPTIONS and its POST
+            try (SimPlayer viewer = SimPlayer.play(cluster.media(), proxy(endpoint), Map.of())) {
+                await().atMost(MEDIA).until(() -> viewer.framesDecoded() > 10);
+                assertThat(edge1.subscriberCount("live/failover") + edge2.subscriberCount("live/failover")).isEqualTo(1);
+                assertThat(viewer.delete()).isEqualTo(200);
+            }
+            assertThat(publisher.delete()).isEqualTo(200);
+        }
+    }
+}
