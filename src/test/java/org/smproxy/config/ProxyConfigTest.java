@@ -24,6 +24,12 @@ class ProxyConfigTest {
         assertThat(c.usePrivateAddress()).isTrue();
         assertThat(c.adminToken()).isEmpty();
         assertThat(c.nodeSecret()).isEmpty();
+        assertThat(c.relay().connectTimeout()).isEqualTo(Duration.ofSeconds(3));
+        assertThat(c.relay().requestTimeout()).isEqualTo(Duration.ofSeconds(15));
+        assertThat(c.relay().maxBodyBytes()).isEqualTo(64 * 1024);
+        assertThat(c.relay().allowedOrigins()).containsExactly("*");
+        assertThat(c.relay().sessionSecret()).isEmpty();
+        assertThat(c.relay().sessionTtl()).isEqualTo(Duration.ofHours(12));
         assertThat(c.standalone().bindAddress()).isEqualTo("0.0.0.0");
         assertThat(c.standalone().httpsPort()).isEqualTo(8443);
         assertThat(c.standalone().httpPort()).isEqualTo(-1);
@@ -38,12 +44,14 @@ class ProxyConfigTest {
         p.setProperty("cluster.heartbeat.interval", "500ms");
         p.setProperty("cluster.heartbeat.timeout", "3s");
         p.setProperty("standalone.keystore.file", "keys/server.p12");
+        p.setProperty("proxy.cors.allowedOrigins", "https://a.example, https://b.example,");
         p.setProperty("webapp.contextPath", "/streammanager"); // Red5's own keys are not ours to judge
         ProxyConfig c = ProxyConfig.fromProperties(p, Path.of("/etc/smproxy"));
         assertThat(c.wsProxyEnabled()).isTrue();
         assertThat(c.heartbeatInterval()).isEqualTo(Duration.ofMillis(500));
         assertThat(c.heartbeatTimeout()).isEqualTo(Duration.ofSeconds(3));
         assertThat(c.standalone().keystoreFile()).isEqualTo(Path.of("/etc/smproxy/keys/server.p12"));
+        assertThat(c.relay().allowedOrigins()).containsExactly("https://a.example", "https://b.example");
     }
 
     @ParameterizedTest(name = "{0}={1}")
@@ -54,6 +62,8 @@ class ProxyConfigTest {
         "cluster.heartbeat.interval|5ms|'cluster.heartbeat.interval' must be at least 100ms",
         "standalone.https.port|70000|'standalone.https.port' must be between 0 and 65535",
         "standalone.https.port|abc|'standalone.https.port' must be a whole number",
+        "proxy.maxBodySize|100|'proxy.maxBodySize' must be between 1024",
+        "proxy.upstream.timeout|fast|'proxy.upstream.timeout' must be a duration",
         "cluster.heartbeat.timout|9s|unknown configuration key(s) [cluster.heartbeat.timout]",
         "cluster.file|/no/such/cluster.json|'cluster.file' points at /no/such/cluster.json, which cannot be read",
     })
