@@ -143,6 +143,28 @@ class Red5PluginIT {
         });
     }
 
+    @Test
+    void whipIsRelayedToAHeartbeatingNodeAndItsSessionUrlRoutesBack() throws Exception {
+        try (org.smproxy.testing.RecordingNode node = new org.smproxy.testing.RecordingNode()) {
+            String heartbeat = "{\"id\":\"local-origin\",\"nodeGroup\":\"ng1\",\"role\":\"origin\","
+                    + "\"subGroup\":\"us-east\",\"publicAddress\":\"127.0.0.1\",\"httpPort\":" + node.port()
+                    + ",\"state\":\"INSERVICE\",\"metrics\":{\"connections.client\":0}}";
+            red5.check(() -> {
+                Reply hb = red5.send("POST", "/as/v1/nodes/heartbeat", "application/json", heartbeat,
+                        "Authorization", "Bearer " + NODE_SECRET);
+                assertThat(hb.status()).as(hb.toString()).isEqualTo(200);
+                String sdp = "v=0\r\no=- 1 1 IN IP4 0.0.0.0\r\ns=-\r\nt=0 0\r\nm=video 9 UDP/TLS/RTP/SAVPF 96\r\n";
+                Reply post = red5.send("POST", "/as/v1/proxy/whip/live/red5cam?host=127.0.0.1:" + node.port(),
+                        "application/sdp", sdp);
+                assertThat(post.status()).as(post.toString()).isEqualTo(201);
+                assertThat(node.last().path()).isEqualTo("/live/whip/endpoint/red5cam");
+                Reply preflight = red5.send("OPTIONS", "/as/v1/proxy/whip/live/red5cam", null, null,
+                        "Origin", "https://page.example", "Access-Control-Request-Method", "POST");
+                assertThat(preflight.status()).as(preflight.toString()).isEqualTo(204);
+            });
+        }
+    }
+
     /** One HTTP answer; toString() is used as the assertion description. */
     record Reply(String path, int status, String body) {
         JsonNode json() throws IOException {
@@ -276,8 +298,20 @@ class Red5PluginIT {
         }
 
         Reply get(String path) {
-            HttpRequest req = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + httpPort + path))
-                    .timeout(Duration.ofSeconds(10)).GET().build();
+            return send("GET", path, null, null);
+        }
+
+        Reply send(String method, String path, String contentType, String body, String... headers) {
+            HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + httpPort + path))
+                    .timeout(Duration.ofSeconds(10)).method(method, body == null
+                            ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
+            if (contentType != null) {
+                b.header("Content-Type", contentType);
+            }
+            if (headers.length > 0) {
+                b.headers(headers);
+            }
+            HttpRequest req = b.build();
             try {
                 HttpResponse<String> rsp = HTTP.send(req, HttpResponse.BodyHandlers.ofString());
                 return new Reply(path, rsp.statusCode(), rsp.body());
