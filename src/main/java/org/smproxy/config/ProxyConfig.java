@@ -29,7 +29,19 @@ public record ProxyConfig(
         String adminToken,
         String nodeSecret,
         Relay relay,
+        WebSocket webSocket,
         Standalone standalone) {
+
+    /**
+     * The WebSocket signalling relay.
+     *
+     * @param idleTimeout closes a session with no frames either way for this long; zero (the default) never does,
+     *                    since a persistent (non-switched) WebSocket session is silent while media flows
+     * @param queueBytes  frames waiting for the slower leg, per direction and session, before the session is closed
+     */
+    public record WebSocket(int maxFrameBytes, int maxSessionsPerAddress, Duration idleTimeout, Duration pingInterval,
+                            int queueBytes, Duration reapUnhealthyAfter) {
+    }
 
     /**
      * The WHIP/WHEP relay.
@@ -79,6 +91,13 @@ public record ProxyConfig(
                         s.list("proxy.cors.allowedOrigins", List.of("*")),
                         s.string("proxy.session.secret", ""),
                         s.duration("proxy.session.ttl", Duration.ofHours(12), Duration.ofMinutes(1))),
+                new WebSocket(
+                        s.integer("proxy.ws.maxFrameSize", 64 * 1024, 1024, 16 * 1024 * 1024),
+                        s.integer("proxy.ws.maxSessionsPerAddress", 200, 1, 1_000_000),
+                        s.duration("proxy.ws.idleTimeout", Duration.ZERO, Duration.ZERO),
+                        s.duration("proxy.ws.pingInterval", Duration.ofSeconds(30), Duration.ofSeconds(1)),
+                        s.integer("proxy.ws.queueSize", 256 * 1024, 64 * 1024, 64 * 1024 * 1024),
+                        s.duration("proxy.ws.reapUnhealthyAfter", Duration.ofSeconds(10), Duration.ofSeconds(1))),
                 new Standalone(
                         s.string("standalone.bind", "0.0.0.0"),
                         s.integer("standalone.https.port", 8443, 0, 65535),
@@ -112,6 +131,6 @@ public record ProxyConfig(
 
     public ProxyConfig withClusterFile(Path file) {
         return new ProxyConfig(wsProxyEnabled, file, defaultNodeGroup, heartbeatInterval, heartbeatTimeout,
-                usePrivateAddress, adminToken, nodeSecret, relay, standalone);
+                usePrivateAddress, adminToken, nodeSecret, relay, webSocket, standalone);
     }
 }

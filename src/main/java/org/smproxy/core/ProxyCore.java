@@ -19,6 +19,7 @@ import org.smproxy.config.ConfigException;
 import org.smproxy.config.ProxyConfig;
 import org.smproxy.http.NodeClient;
 import org.smproxy.whip.SessionTokens;
+import org.smproxy.ws.SessionRegistry;
 
 /**
  * The proxy without its container: configuration, cluster model, metrics and housekeeping. One per server; Red5's
@@ -32,7 +33,9 @@ public final class ProxyCore implements AutoCloseable {
     private final PrometheusMeterRegistry metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     private final NodeClient nodeClient;
     private final SessionTokens sessionTokens;
+    private final SessionRegistry wsSessions = new SessionRegistry();
     private ScheduledExecutorService housekeeping;
+    private long lastPingMillis;
 
     private ProxyCore(ProxyConfig config, ClusterModel cluster, Clock clock) {
         this.config = config;
@@ -90,6 +93,7 @@ public final class ProxyCore implements AutoCloseable {
         });
         long periodMs = Math.max(50, Math.min(1000, config.heartbeatTimeout().toMillis() / 4));
         housekeeping.scheduleWithFixedDelay(this::expireQuietly, periodMs, periodMs, TimeUnit.MILLISECONDS);
+        housekeeping.scheduleWithFixedDelay(this::tendWebSockets, 1, 1, TimeUnit.SECONDS);
         log.info("proxy core started: node groups {}, {} node(s) known, heartbeat timeout {} ms, WebSocket proxy (SM 1.x) {}",
                 cluster.groupNames(), cluster.nodes().size(), config.heartbeatTimeout().toMillis(),
                 config.wsProxyEnabled() ? "enabled" : "disabled");
@@ -113,8 +117,22 @@ public final class ProxyCore implements AutoCloseable {
         }
     }
 
+    private void tendWebSockets() {
+        try {
+            long now = System.currentTimeMillis();
+            boolean ping = now - lastPingMillis >= config.webSocket().pingInterval().toMillis();
+            if (ping) {
+                lastPingMillis = now;
+            }
+            wsSessions.housekeep(now, config.webSocket().reapUnhealthyAfter().toMillis(), ping);
+        } catch (RuntimeException e) {
+            log.error("WebSocket housekeeping failed", e);
+        }
+    }
+
     @Override
     public synchronized void close() {
+        wsSessions.shutdown();
         if (housekeeping != null) {
             housekeeping.shutdownNow();
             housekeeping = null;
@@ -130,6 +148,10 @@ public final class ProxyCore implements AutoCloseable {
 
     public SessionTokens sessionTokens() {
         return sessionTokens;
+    }
+
+    public SessionRegistry wsSessions() {
+        return wsSessions;
     }
 
     public ProxyConfig config() {

@@ -4,13 +4,20 @@ import javax.servlet.FilterRegistration;
 import javax.servlet.Servlet;
 import javax.servlet.ServletContext;
 import javax.servlet.ServletRegistration;
+import javax.websocket.DeploymentException;
+import javax.websocket.server.ServerContainer;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import org.smproxy.api.AdminServlet;
 import org.smproxy.api.EventServlet;
 import org.smproxy.api.HealthServlet;
 import org.smproxy.api.HeartbeatServlet;
 import org.smproxy.api.MetricsServlet;
+import org.smproxy.api.ProxySessionsServlet;
 import org.smproxy.api.StreamsServlet;
+import org.smproxy.cluster.StreamGuid;
 import org.smproxy.config.ProxyConfig;
 import org.smproxy.http.CorsFilter;
 import org.smproxy.http.ErrorDialect;
@@ -18,12 +25,15 @@ import org.smproxy.http.TokenCheck;
 import org.smproxy.whip.NodeRouter;
 import org.smproxy.whip.RelayPath;
 import org.smproxy.whip.RelayServlet;
+import org.smproxy.ws.WsProxyEndpoint;
+import org.smproxy.ws.WsUpgradeFilter;
 
 /**
  * Puts the proxy's servlets into a web context. Both containers call this, so Red5 and standalone serve exactly
  * the same paths: the SM 1.x family in the {@code /streammanager} context, the SM 2.0 family in {@code /as}.
  */
 public final class WebappInstaller {
+    private static final Logger log = LoggerFactory.getLogger(WebappInstaller.class);
 
     /** Which of Red5's two API generations a context serves. */
     public enum Family {
@@ -57,6 +67,9 @@ public final class WebappInstaller {
                     core.nodeClient(), cfg, core.metrics()), mappings);
             return;
         }
+        if (family != Family.WHPROXY) {
+            installWebSockets(ctx, core, family);
+        }
         if (family == Family.SM2) {
             add(ctx, "sm2-relay", new RelayServlet(RelayPath.Shape.SM2, router, core.sessionTokens(), core.nodeClient(),
                     cfg, core.metrics()), "/v1/proxy/*");
@@ -64,13 +77,51 @@ public final class WebappInstaller {
             add(ctx, "sm2-admin", new AdminServlet(core.cluster(), admin, ErrorDialect.SM2), "/v1/admin/*");
             add(ctx, "sm2-nodes", new HeartbeatServlet(core.cluster(), nodes, cfg.heartbeatInterval(),
                     cfg.heartbeatTimeout(), ErrorDialect.SM2), "/v1/nodes/*");
+            add(ctx, "sm2-rtcproxy", new ProxySessionsServlet(core.wsSessions(), admin, ErrorDialect.SM2),
+                    "/v1/admin/rtcproxy", "/v1/admin/rtcproxy/*");
             add(ctx, "sm2-health", new HealthServlet(core.cluster()), "/v1/health");
             add(ctx, "sm2-metrics", new MetricsServlet(core.metrics(), core.cluster()), "/v1/metrics");
         } else {
             add(ctx, "sm1-event", new EventServlet(core.cluster()), "/api/4.0/event/*", "/api/3.1/event/*");
             add(ctx, "sm1-admin", new AdminServlet(core.cluster(), admin, ErrorDialect.SM1), "/api/4.0/admin/*");
+            add(ctx, "sm1-proxy-clients", new ProxySessionsServlet(core.wsSessions(), admin, ErrorDialect.SM1),
+                    "/api/4.0/admin/proxy/*", "/api/3.1/admin/proxy/*");
             add(ctx, "sm1-nodes", new HeartbeatServlet(core.cluster(), nodes, cfg.heartbeatInterval(),
                     cfg.heartbeatTimeout(), ErrorDialect.SM1), "/api/4.0/nodes/*");
+        }
+    }
+
+    /**
+     * The WebSocket relay: the upgrade filter ahead of the container's own, and the JSR-356 endpoints. Needs the
+     * container's JSR-356 support in this context (standalone adds it; in Red5, web.xml declares WsContextListener).
+     */
+    private static void installWebSockets(ServletContext ctx, ProxyCore core, Family family) {
+        ServerContainer container = (ServerContainer) ctx.getAttribute(ServerContainer.class.getName());
+        if (container == null) {
+            log.error("{}: no JSR-356 container, so no WebSocket proxy here; declare "
+                    + "org.apache.tomcat.websocket.server.WsContextListener before the proxy's listener in web.xml",
+                    ctx.getContextPath());
+            return;
+        }
+        boolean sm1 = family == Family.SM1;
+        FilterRegistration.Dynamic filter = ctx.addFilter("smproxy-ws-upgrade",
+                new WsUpgradeFilter(sm1, core.cluster(), core.wsSessions(), core.config()));
+        filter.setAsyncSupported(true);
+        filter.addMappingForUrlPatterns(null, false, "/*");
+        try {
+            if (sm1) {
+                container.addEndpoint(WsProxyEndpoint.configFor("/", core.wsSessions(), core.nodeClient().http(), core.config()));
+                return;
+            }
+            // JSR-356 path templates match whole segments only, so each streamGuid depth gets its own template.
+            StringBuilder path = new StringBuilder("/v1/proxy/ws/{action}/{s1}");
+            for (int depth = 2; depth <= StreamGuid.MAX_SEGMENTS; depth++) {
+                path.append("/{s").append(depth).append('}');
+                container.addEndpoint(WsProxyEndpoint.configFor(path.toString(), core.wsSessions(),
+                        core.nodeClient().http(), core.config()));
+            }
+        } catch (DeploymentException e) {
+            throw new IllegalStateException("cannot register the WebSocket proxy endpoints: " + e.getMessage(), e);
         }
     }
 

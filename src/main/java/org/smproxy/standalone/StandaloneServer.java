@@ -69,6 +69,9 @@ public final class StandaloneServer implements AutoCloseable {
             Tomcat tomcat = new Tomcat();
             Path work = Files.createTempDirectory("smproxy-tomcat");
             tomcat.setBaseDir(work.toString());
+            // A JMX domain of its own, so other embedded Tomcats in the same JVM (tests, the demo's nodes) cannot
+            // unregister this one's beans when they stop.
+            tomcat.getEngine().setName("smproxy-" + work.getFileName());
             Connector https = httpsConnector(s);
             tomcat.getService().addConnector(https);
             tomcat.setConnector(https);
@@ -102,6 +105,9 @@ public final class StandaloneServer implements AutoCloseable {
         }
         Connector connector = new Connector("org.apache.coyote.http11.Http11NioProtocol");
         connector.setPort(s.httpsPort());
+        // Red5's own tuning advice for a Stream Manager: a deep accept queue, so bursts of clients are not refused.
+        connector.setProperty("acceptCount", "1000");
+        connector.setProperty("maxConnections", "-1");
         connector.setProperty("address", s.bindAddress());
         connector.setSecure(true);
         connector.setScheme("https");
@@ -125,6 +131,9 @@ public final class StandaloneServer implements AutoCloseable {
         ServletContainerInitializer installer = (Set<Class<?>> classes, javax.servlet.ServletContext sc) ->
                 WebappInstaller.install(sc, core, family);
         ctx.addServletContainerInitializer(installer, null);
+        // Without a default servlet, unmapped paths end before any filter runs (CORS, the WebSocket upgrade).
+        Tomcat.addServlet(ctx, "not-found", new NotFoundServlet()).setAsyncSupported(true);
+        ctx.addServletMappingDecoded("/", "not-found");
     }
 
     public int httpsPort() {

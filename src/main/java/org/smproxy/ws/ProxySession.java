@@ -1,0 +1,359 @@
+package org.smproxy.ws;
+
+import java.io.IOException;
+import java.net.http.HttpClient;
+import java.net.http.WebSocket;
+import java.nio.ByteBuffer;
+import java.util.ArrayDeque;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+import javax.websocket.CloseReason;
+import javax.websocket.Session;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.smproxy.config.ProxyConfig;
+
+/**
+ * One proxied signalling session: the browser's WebSocket (JSR-356, the client leg) paired with a WebSocket to the
+ * node (JDK client, the node leg). Frames go both ways in order. Backpressure: node-to-client frames are requested
+ * from the node one at a time, only after the client took the previous one; client-to-node frames wait in a queue
+ * bounded in bytes, and a client that outruns its node past that bound is closed (1013) rather than buffered.
+ */
+public final class ProxySession {
+    private static final Logger log = LoggerFactory.getLogger(ProxySession.class);
+
+    private final String id;
+    private final Session client;
+    private final WsTarget target;
+    private final SessionRegistry registry;
+    private final ProxyConfig.WebSocket limits;
+    private final long createdMillis = System.currentTimeMillis();
+    private final AtomicBoolean closed = new AtomicBoolean();
+
+    /** Client-to-node frames not yet taken by the node leg. Guarded by this. */
+    private final ArrayDeque<Object> toNode = new ArrayDeque<>();
+    private int toNodeBytes;
+    private boolean sendingToNode;
+    private volatile WebSocket node;
+    private volatile boolean clientOpen = true;
+    private volatile boolean nodeOpen;
+    private volatile long unhealthySince;
+
+    ProxySession(String id, Session client, WsTarget target, SessionRegistry registry, ProxyConfig.WebSocket limits) {
+        this.id = id;
+        this.client = client;
+        this.target = target;
+        this.registry = registry;
+        this.limits = limits;
+    }
+
+    /** Registers the session and dials the node; frames from the client meanwhile are queued, not lost. */
+    void open(HttpClient http, java.time.Duration connectTimeout) {
+        registry.add(this);
+        WebSocket.Builder b = http.newWebSocketBuilder().connectTimeout(connectTimeout)
+                .header("X-Forwarded-For", target.clientAddress())
+                .header("X-Forwarded-For-Meta-Port", String.valueOf(target.clientPort()))
+                .header("X-Forwarded-For-Meta-Secure", String.valueOf(target.secure()))
+                .header("X-Forwarded-For-Meta-Type", "WEB");
+        if (target.userAgent() != null) {
+            b.header("User-Agent", target.userAgent());
+        }
+        String subprotocol = client.getNegotiatedSubprotocol();
+        if (subprotocol != null && !subprotocol.isEmpty()) {
+            b.subprotocols(subprotocol);
+        }
+        b.buildAsync(target.upstream(), new NodeListener()).whenComplete((ws, failure) -> {
+            if (failure != null) {
+                log.warn("WebSocket session {} ({}): node {} unreachable: {}", id, target.label(), target.nodeAddress(),
+                        failure.getCause() != null ? failure.getCause().getMessage() : failure.getMessage());
+                kick(1014, "bad gateway: node " + target.nodeAddress() + " unreachable"); // 1014: Bad Gateway
+                return;
+            }
+            synchronized (this) {
+                if (!clientOpen) {
+                    // The client left while we were dialling: nobody to relay for; leave the node cleanly.
+                    ws.sendClose(1001, "client went away").whenComplete((w, e) -> ws.abort());
+                    return;
+                }
+                node = ws;
+                nodeOpen = true;
+            }
+            log.debug("WebSocket session {} ({}) connected to node {}", id, target.label(), target.nodeAddress());
+            pumpToNode();
+        });
+    }
+
+    // ---- client to node -----------------------------------------------------------------------------------------
+
+    void fromClient(String text) {
+        enqueue(text, text.length() * 2);
+    }
+
+    void fromClient(ByteBuffer binary) {
+        ByteBuffer copy = ByteBuffer.allocate(binary.remaining()).put(binary).flip();
+        enqueue(copy, copy.remaining());
+    }
+
+    private void enqueue(Object frame, int bytes) {
+        boolean overflow;
+        synchronized (this) {
+            overflow = toNodeBytes + bytes > limits.queueBytes();
+            if (!overflow) {
+                toNode.add(frame);
+                toNodeBytes += bytes;
+            }
+        }
+        if (overflow) {
+            kick(1013, "try again later: the node is not keeping up with this client");
+            return;
+        }
+        pumpToNode();
+    }
+
+    /** Sends the next queued frame if the node leg is open and idle; the JDK client allows one send at a time. */
+    private void pumpToNode() {
+        Object frame;
+        synchronized (this) {
+            if (sendingToNode || !nodeOpen || toNode.isEmpty()) {
+                return;
+            }
+            frame = toNode.poll();
+            sendingToNode = true;
+        }
+        int bytes = frame instanceof String ? ((String) frame).length() * 2 : ((ByteBuffer) frame).remaining();
+        CompletableFuture<WebSocket> sent = frame instanceof String ? node.sendText((String) frame, true)
+                : node.sendBinary((ByteBuffer) frame, true);
+        sent.whenComplete((ws, failure) -> {
+            synchronized (this) {
+                sendingToNode = false;
+                toNodeBytes -= bytes;
+            }
+            if (failure != null) {
+                kick(1011, "lost the node: " + failure.getMessage());
+            } else {
+                pumpToNode();
+            }
+        });
+    }
+
+    // ---- node to client -----------------------------------------------------------------------------------------
+
+    /** Callbacks of the node leg; the JDK client calls them one at a time and delivers only what was requested. */
+    private final class NodeListener implements WebSocket.Listener {
+        private final StringBuilder text = new StringBuilder();
+        private ByteBuffer binary;
+
+        @Override
+        public void onOpen(WebSocket ws) {
+            ws.request(1);
+        }
+
+        @Override
+        public CompletionStage<?> onText(WebSocket ws, CharSequence data, boolean last) {
+            if (text.length() + data.length() > limits.maxFrameBytes()) {
+                kick(1009, "the node sent a frame larger than " + limits.maxFrameBytes() + " bytes");
+                return null;
+            }
+            text.append(data);
+            if (!last) {
+                ws.request(1);
+                return null;
+            }
+            String message = text.toString();
+            text.setLength(0);
+            client.getAsyncRemote().sendText(message, result -> afterClientSend(ws, result.isOK(), result.getException()));
+            return null;
+        }
+
+        @Override
+        public CompletionStage<?> onBinary(WebSocket ws, ByteBuffer data, boolean last) {
+            int have = binary == null ? 0 : binary.position();
+            if (have + data.remaining() > limits.maxFrameBytes()) {
+                kick(1009, "the node sent a frame larger than " + limits.maxFrameBytes() + " bytes");
+                return null;
+            }
+            if (binary == null) {
+                binary = ByteBuffer.allocate(Math.min(limits.maxFrameBytes(), Math.max(1024, data.remaining())));
+            }
+            if (binary.remaining() < data.remaining()) {
+                ByteBuffer bigger = ByteBuffer.allocate(Math.min(limits.maxFrameBytes(), (have + data.remaining()) * 2));
+                binary.flip();
+                bigger.put(binary);
+                binary = bigger;
+            }
+            binary.put(data);
+            if (!last) {
+                ws.request(1);
+                return null;
+            }
+            ByteBuffer message = binary.flip();
+            binary = null;
+            client.getAsyncRemote().sendBinary(message, result -> afterClientSend(ws, result.isOK(), result.getException()));
+            return null;
+        }
+
+        @Override
+        public CompletionStage<?> onPong(WebSocket ws, ByteBuffer message) {
+            ws.request(1);
+            return null;
+        }
+
+        @Override
+        public CompletionStage<?> onClose(WebSocket ws, int statusCode, String reason) {
+            nodeOpen = false;
+            markUnhealthy();
+            log.debug("WebSocket session {} ({}): node closed {} {}", id, target.label(), statusCode, reason);
+            closeClient(statusCode, reason);
+            return null;
+        }
+
+        @Override
+        public void onError(WebSocket ws, Throwable error) {
+            nodeOpen = false;
+            markUnhealthy();
+            log.info("WebSocket session {} ({}): node leg failed: {}", id, target.label(), error.toString());
+            closeClient(1011, "lost the node");
+        }
+    }
+
+    private void afterClientSend(WebSocket ws, boolean ok, Throwable failure) {
+        if (ok) {
+            ws.request(1); // only now take the next frame from the node: the slow side sets the pace
+        } else {
+            kick(1011, "the client stopped taking frames" + (failure == null ? "" : ": " + failure.getMessage()));
+        }
+    }
+
+    // ---- closing ------------------------------------------------------------------------------------------------
+
+    /** The client left (or its socket broke): tell the node and finish. */
+    void clientClosed(CloseReason reason) {
+        synchronized (this) {
+            clientOpen = false;
+        }
+        markUnhealthy();
+        closeNode(reason.getCloseCode().getCode(), reason.getReasonPhrase());
+    }
+
+    /** Ends both legs, e.g. from the admin API or the reaper. */
+    public void kick(int code, String reason) {
+        closeClient(code, reason);
+        closeNode(code, reason);
+    }
+
+    private void closeClient(int code, String reason) {
+        if (client.isOpen()) {
+            try {
+                client.close(new CloseReason(CloseReason.CloseCodes.getCloseCode(sendable(code, true)), trim(reason)));
+            } catch (IOException | IllegalStateException e) {
+                log.debug("closing client leg of {}: {}", id, e.toString());
+            }
+        }
+        clientOpen = false;
+        finishIfBothClosed();
+    }
+
+    private void closeNode(int code, String reason) {
+        WebSocket ws;
+        synchronized (this) {
+            ws = node;
+            nodeOpen = false;
+        }
+        if (ws != null && !ws.isOutputClosed()) {
+            // A clean close handshake; if the node never answers it, the connection is dropped all the same.
+            ws.sendClose(sendable(code, false), trim(reason)).whenComplete((w, e) -> {
+                if (e != null) {
+                    ws.abort();
+                }
+            });
+            registry.schedule(() -> {
+                if (!ws.isInputClosed()) {
+                    ws.abort();
+                }
+            }, 5000);
+        } else if (ws != null) {
+            ws.abort();
+        }
+        finishIfBothClosed();
+    }
+
+    private void finishIfBothClosed() {
+        if (!clientOpen && !nodeOpen && closed.compareAndSet(false, true)) {
+            registry.remove(this);
+            log.debug("WebSocket session {} ({}) closed", id, target.label());
+        }
+    }
+
+    /** Codes that only describe a close (1005, 1006, 1015) cannot be sent; the JDK client refuses a few more. */
+    private static int sendable(int code, boolean toClient) {
+        if (code == 1005 || code == 1006 || code == 1015 || code < 1000 || code > 4999) {
+            return 1001;
+        }
+        if (!toClient && (code == 1002 || code == 1003 || code == 1007 || code == 1009 || code == 1010
+                || code == 1012 || code == 1013 || code == 1014)) {
+            return 1001;
+        }
+        return code;
+    }
+
+    /** Close reasons are capped at 123 bytes by the protocol. */
+    private static String trim(String reason) {
+        if (reason == null) {
+            return "";
+        }
+        return reason.length() > 120 ? reason.substring(0, 120) : reason;
+    }
+
+    private void markUnhealthy() {
+        if (unhealthySince == 0) {
+            unhealthySince = System.currentTimeMillis();
+        }
+    }
+
+    void ping() {
+        ByteBuffer payload = ByteBuffer.wrap(new byte[] {'s', 'm'});
+        if (client.isOpen()) {
+            try {
+                client.getAsyncRemote().sendPing(payload.duplicate());
+            } catch (IOException | IllegalStateException e) {
+                log.debug("ping to client of {} failed: {}", id, e.toString());
+            }
+        }
+        WebSocket ws = node;
+        if (nodeOpen && ws != null) {
+            ws.sendPing(payload.duplicate());
+        }
+    }
+
+    public String id() {
+        return id;
+    }
+
+    public WsTarget target() {
+        return target;
+    }
+
+    public long createdMillis() {
+        return createdMillis;
+    }
+
+    public boolean clientConnected() {
+        return clientOpen && client.isOpen();
+    }
+
+    public boolean proxyConnected() {
+        return nodeOpen;
+    }
+
+    /** Healthy while both legs are up, or while the node leg is still being dialled. */
+    public boolean healthy() {
+        return unhealthySince == 0;
+    }
+
+    long unhealthySinceMillis() {
+        return unhealthySince;
+    }
+}

@@ -1,0 +1,114 @@
+package org.smproxy.ws;
+
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Every proxied WebSocket session of this server, for the admin APIs, the per-address cap, pings and the reaper of
+ * half-dead pairs. Lock-free; sessions add and remove themselves.
+ */
+public final class SessionRegistry {
+    private static final Logger log = LoggerFactory.getLogger(SessionRegistry.class);
+
+    private final ConcurrentHashMap<String, ProxySession> sessions = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<String, AtomicInteger> perAddress = new ConcurrentHashMap<>();
+    private final AtomicLong sequence = new AtomicLong();
+    private final String prefix = Long.toHexString(System.nanoTime() & 0xFFFFFFFFL).toUpperCase();
+    /** Deadlines of sessions (a close handshake the node never finishes); one daemon thread for all of them. */
+    private final ScheduledExecutorService timers = Executors.newSingleThreadScheduledExecutor(r -> {
+        Thread t = new Thread(r, "smproxy-ws-timers");
+        t.setDaemon(true);
+        t.setContextClassLoader(SessionRegistry.class.getClassLoader());
+        return t;
+    });
+
+    void schedule(Runnable task, long delayMillis) {
+        try {
+            timers.schedule(task, delayMillis, TimeUnit.MILLISECONDS);
+        } catch (java.util.concurrent.RejectedExecutionException shuttingDown) {
+            task.run();
+        }
+    }
+
+    /** Ids look like SM 1.x's: a per-process prefix and a counter. */
+    String nextId() {
+        return prefix + "-" + sequence.incrementAndGet();
+    }
+
+    void add(ProxySession s) {
+        sessions.put(s.id(), s);
+        perAddress.computeIfAbsent(s.target().clientAddress(), a -> new AtomicInteger()).incrementAndGet();
+    }
+
+    void remove(ProxySession s) {
+        if (sessions.remove(s.id(), s)) {
+            perAddress.computeIfPresent(s.target().clientAddress(), (a, n) -> n.decrementAndGet() <= 0 ? null : n);
+        }
+    }
+
+    int countFrom(String address) {
+        AtomicInteger n = perAddress.get(address);
+        return n == null ? 0 : n.get();
+    }
+
+    public int size() {
+        return sessions.size();
+    }
+
+    public List<ProxySession> list() {
+        List<ProxySession> all = new ArrayList<>(sessions.values());
+        all.sort(Comparator.comparingLong(ProxySession::createdMillis));
+        return all;
+    }
+
+    public Optional<ProxySession> get(String id) {
+        return Optional.ofNullable(sessions.get(id));
+    }
+
+    /** Sessions whose id or stream (label) matches: what SM 2.0's rtcproxy DELETE takes. */
+    public List<ProxySession> find(String idOrLabel) {
+        List<ProxySession> found = new ArrayList<>();
+        for (ProxySession s : sessions.values()) {
+            if (s.id().equals(idOrLabel) || s.target().label().equals(idOrLabel)) {
+                found.add(s);
+            }
+        }
+        return found;
+    }
+
+    /** Pings both legs of every session, and closes pairs that have had one leg down for too long. */
+    public void housekeep(long nowMillis, long reapAfterMillis, boolean ping) {
+        for (ProxySession s : sessions.values()) {
+            if (!s.healthy() && nowMillis - s.unhealthySinceMillis() >= reapAfterMillis) {
+                log.info("reaping WebSocket session {} ({}): one leg has been down for {} ms", s.id(), s.target().label(),
+                        nowMillis - s.unhealthySinceMillis());
+                s.kick(1001, "proxy session reaped: one side is gone");
+            } else if (ping) {
+                s.ping();
+            }
+        }
+    }
+
+    public void closeAll(String reason) {
+        for (ProxySession s : sessions.values()) {
+            s.kick(1001, reason);
+        }
+    }
+
+    /** On shutdown: every session closed, then the timers stopped. */
+    public void shutdown() {
+        closeAll("the proxy is shutting down");
+        timers.shutdown();
+    }
+}
