@@ -4,4 +4,5 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 ./scripts/install-deps.sh
+./scripts/fetch-web-deps.sh
 exec mvn -B verify "$@"

@@ -28,6 +28,9 @@ final class NodeServlet extends HttpServlet {
 
     @Override
     protected void service(HttpServletRequest req, HttpServletResponse resp) throws IOException {
+        if (cors(req, resp)) {
+            return;
+        }
         String path = req.getPathInfo();
         if (STATS_PATH.equals(path)) {
             stats(req, resp);
@@ -65,6 +68,27 @@ final class NodeServlet extends HttpServlet {
         resp.setStatus(HttpServletResponse.SC_OK);
         resp.setContentType("application/json");
         JSON.writeValue(resp.getOutputStream(), node.stats());
+    }
+
+    /**
+     * Lets a page from another origin (the browser tests, the demo page) call the node directly: every
+     * fetch the SDK makes (OPTIONS, PATCH, DELETE, application/sdp bodies) is preflighted, and it must read
+     * Location, Link and Session-Host. Returns true when the request was a preflight, now answered.
+     */
+    private static boolean cors(HttpServletRequest req, HttpServletResponse resp) {
+        if (req.getHeader("Origin") == null) {
+            return false;
+        }
+        resp.setHeader("Access-Control-Allow-Origin", "*");
+        resp.setHeader("Access-Control-Expose-Headers", "Location, Link, Session-Host, ETag");
+        if (!req.getMethod().equals("OPTIONS") || req.getHeader("Access-Control-Request-Method") == null) {
+            return false;
+        }
+        resp.setHeader("Access-Control-Allow-Methods", "GET, POST, PATCH, DELETE, OPTIONS");
+        resp.setHeader("Access-Control-Allow-Headers", "Content-Type, Authorization, If-Match");
+        resp.setHeader("Access-Control-Max-Age", "600");
+        resp.setStatus(HttpServletResponse.SC_NO_CONTENT);
+        return true;
     }
 
     /** Red5's codes (WHIP/WHEP configuration guide), where it has one for the case. */
