@@ -336,6 +336,39 @@ public final class ClusterModel {
         return choose(g, stream.carriers, req, Capability.SUBSCRIBE, random);
     }
 
+    /**
+     * Every node that can take a subscriber for the stream now (in service, under its limit), preferred sub-groups
+     * first, for callers that pick by a rule of their own (HLS keeps a viewer on one edge).
+     */
+    public List<Node> carriers(SelectionRequest req) {
+        GroupIndex g = index(req.nodeGroup());
+        StreamEntry stream = g.streams.get(req.streamGuid());
+        if (stream == null) {
+            throw new ClusterException.StreamNotFound("stream '" + req.streamGuid() + "' is not published in node group '"
+                    + g.config.name() + "'");
+        }
+        List<Node> found = new ArrayList<>();
+        List<String> scopes = new ArrayList<>(req.subGroups());
+        if (scopes.isEmpty() || !req.strict()) {
+            scopes.add("");
+        }
+        for (String scope : scopes) {
+            for (Ranked r : stream.carriers.get(scope)) {
+                Node n = r.node;
+                if (!n.id().equals(req.excludedNodeId()) && found.stream().noneMatch(f -> f.id().equals(n.id()))) {
+                    found.add(n);
+                }
+            }
+            if (!found.isEmpty()) {
+                break; // the first scope with candidates wins, as with preferred sub-groups in selection
+            }
+        }
+        if (found.isEmpty()) {
+            throw noNode(g, req, Capability.SUBSCRIBE, 0);
+        }
+        return found;
+    }
+
     private List<Node> choose(GroupIndex g, RankedSets sets, SelectionRequest req, Capability capability, Random random) {
         List<Node> chosen = NodeSelector.choose(sets, req, g.shuffleSize(), random);
         if (chosen.isEmpty() || (req.strict() && chosen.size() < req.endpoints())) {

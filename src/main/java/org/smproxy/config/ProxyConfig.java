@@ -30,7 +30,17 @@ public record ProxyConfig(
         String nodeSecret,
         Relay relay,
         WebSocket webSocket,
+        Hls hls,
         Standalone standalone) {
+
+    /**
+     * The HLS proxy's shared cache and its freshness rules.
+     *
+     * @param playlistMaxAge how stale a playlist served from the cache may be: a fraction of a 1 s target duration
+     * @param blockingTimeout LL-HLS blocking reloads ({@code _HLS_msn}) wait at the node up to this long
+     */
+    public record Hls(long cacheBytes, Duration segmentTtl, Duration playlistMaxAge, Duration blockingTimeout) {
+    }
 
     /**
      * The WebSocket signalling relay.
@@ -98,6 +108,11 @@ public record ProxyConfig(
                         s.duration("proxy.ws.pingInterval", Duration.ofSeconds(30), Duration.ofSeconds(1)),
                         s.integer("proxy.ws.queueSize", 256 * 1024, 64 * 1024, 64 * 1024 * 1024),
                         s.duration("proxy.ws.reapUnhealthyAfter", Duration.ofSeconds(10), Duration.ofSeconds(1))),
+                new Hls(
+                        s.integer("proxy.hls.cacheSize", 128 * 1024 * 1024, 1024 * 1024, Integer.MAX_VALUE),
+                        s.duration("proxy.hls.segmentTtl", Duration.ofSeconds(30), Duration.ofSeconds(1)),
+                        s.duration("proxy.hls.playlistMaxAge", Duration.ofMillis(500), Duration.ZERO),
+                        s.duration("proxy.hls.blockingTimeout", Duration.ofSeconds(12), Duration.ofSeconds(1))),
                 new Standalone(
                         s.string("standalone.bind", "0.0.0.0"),
                         s.integer("standalone.https.port", 8443, 0, 65535),
@@ -131,6 +146,6 @@ public record ProxyConfig(
 
     public ProxyConfig withClusterFile(Path file) {
         return new ProxyConfig(wsProxyEnabled, file, defaultNodeGroup, heartbeatInterval, heartbeatTimeout,
-                usePrivateAddress, adminToken, nodeSecret, relay, webSocket, standalone);
+                usePrivateAddress, adminToken, nodeSecret, relay, webSocket, hls, standalone);
     }
 }

@@ -18,7 +18,8 @@ import org.smproxy.cluster.NodeReport;
 import org.smproxy.config.ConfigException;
 import org.smproxy.config.ProxyConfig;
 import org.smproxy.http.NodeClient;
-import org.smproxy.whip.SessionTokens;
+import org.smproxy.http.RouteTokens;
+import org.smproxy.hls.HlsCache;
 import org.smproxy.ws.SessionRegistry;
 
 /**
@@ -32,8 +33,9 @@ public final class ProxyCore implements AutoCloseable {
     private final ClusterModel cluster;
     private final PrometheusMeterRegistry metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     private final NodeClient nodeClient;
-    private final SessionTokens sessionTokens;
+    private final RouteTokens sessionTokens;
     private final SessionRegistry wsSessions = new SessionRegistry();
+    private final HlsCache hlsCache;
     private ScheduledExecutorService housekeeping;
     private long lastPingMillis;
 
@@ -41,7 +43,8 @@ public final class ProxyCore implements AutoCloseable {
         this.config = config;
         this.cluster = cluster;
         this.nodeClient = new NodeClient(config.relay().connectTimeout());
-        this.sessionTokens = new SessionTokens(config.relay().sessionSecret(), config.relay().sessionTtl(), clock);
+        this.sessionTokens = new RouteTokens(config.relay().sessionSecret(), config.relay().sessionTtl(), clock);
+        this.hlsCache = new HlsCache(nodeClient, config);
     }
 
     /** @throws ConfigException naming the key or file entry at fault */
@@ -78,6 +81,9 @@ public final class ProxyCore implements AutoCloseable {
             Gauge.builder("smproxy.cluster.subscribers", cluster, c -> c.groupTotals().get(group)[3])
                     .tag("nodeGroup", group).register(metrics);
         }
+        Gauge.builder("smproxy.ws.sessions", wsSessions, SessionRegistry::size).register(metrics);
+        Gauge.builder("smproxy.hls.cache.bytes", hlsCache, HlsCache::sizeBytes).register(metrics);
+        Gauge.builder("smproxy.hls.node.fetches", hlsCache, HlsCache::fetches).register(metrics);
     }
 
     /** Starts housekeeping: stale nodes are dropped within a quarter of the timeout (at most a second) of expiring. */
@@ -146,8 +152,12 @@ public final class ProxyCore implements AutoCloseable {
         return nodeClient;
     }
 
-    public SessionTokens sessionTokens() {
+    public RouteTokens sessionTokens() {
         return sessionTokens;
+    }
+
+    public HlsCache hlsCache() {
+        return hlsCache;
     }
 
     public SessionRegistry wsSessions() {

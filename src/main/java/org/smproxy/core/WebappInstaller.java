@@ -19,6 +19,7 @@ import org.smproxy.api.ProxySessionsServlet;
 import org.smproxy.api.StreamsServlet;
 import org.smproxy.cluster.StreamGuid;
 import org.smproxy.config.ProxyConfig;
+import org.smproxy.hls.HlsServlet;
 import org.smproxy.http.CorsFilter;
 import org.smproxy.http.ErrorDialect;
 import org.smproxy.http.TokenCheck;
@@ -70,7 +71,9 @@ public final class WebappInstaller {
         if (family != Family.WHPROXY) {
             installWebSockets(ctx, core, family);
         }
+        HlsServlet hls = new HlsServlet(core.cluster(), core.hlsCache(), core.sessionTokens(), cfg);
         if (family == Family.SM2) {
+            add(ctx, "sm2-hls", hls, "/v1/proxy/hls/*");
             add(ctx, "sm2-relay", new RelayServlet(RelayPath.Shape.SM2, router, core.sessionTokens(), core.nodeClient(),
                     cfg, core.metrics()), "/v1/proxy/*");
             add(ctx, "sm2-streams", new StreamsServlet(core.cluster()), "/v1/streams/*");
@@ -83,6 +86,7 @@ public final class WebappInstaller {
             add(ctx, "sm2-metrics", new MetricsServlet(core.metrics(), core.cluster()), "/v1/metrics");
         } else {
             add(ctx, "sm1-event", new EventServlet(core.cluster()), "/api/4.0/event/*", "/api/3.1/event/*");
+            add(ctx, "sm1-hls", hls, "/api/4.0/file/*");
             add(ctx, "sm1-admin", new AdminServlet(core.cluster(), admin, ErrorDialect.SM1), "/api/4.0/admin/*");
             add(ctx, "sm1-proxy-clients", new ProxySessionsServlet(core.wsSessions(), admin, ErrorDialect.SM1),
                     "/api/4.0/admin/proxy/*", "/api/3.1/admin/proxy/*");

@@ -5,6 +5,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Set;
+import java.util.function.Consumer;
 
 import javax.servlet.ServletContainerInitializer;
 
@@ -63,6 +64,15 @@ public final class StandaloneServer implements AutoCloseable {
     }
 
     public static StandaloneServer start(ProxyConfig config) throws IOException, LifecycleException {
+        return start(config, tomcat -> { });
+    }
+
+    /**
+     * As {@link #start(ProxyConfig)}, with a hook that adds to the same Tomcat, hence the same HTTPS origin, before
+     * it starts: further contexts or servlets (the demo's page).
+     */
+    public static StandaloneServer start(ProxyConfig config, Consumer<Tomcat> extras)
+            throws IOException, LifecycleException {
         ProxyCore core = ProxyCore.create(config);
         try {
             ProxyConfig.Standalone s = config.standalone();
@@ -79,11 +89,13 @@ public final class StandaloneServer implements AutoCloseable {
                 Connector http = new Connector("org.apache.coyote.http11.Http11NioProtocol");
                 http.setPort(s.httpPort());
                 http.setProperty("address", s.bindAddress());
+                http.setThrowOnFailure(true);
                 tomcat.getService().addConnector(http);
             }
             addContext(tomcat, work, "/streammanager", core, WebappInstaller.Family.SM1);
             addContext(tomcat, work, "/as", core, WebappInstaller.Family.SM2);
             addContext(tomcat, work, "", core, WebappInstaller.Family.WHPROXY);
+            extras.accept(tomcat);
             tomcat.start();
             core.start();
             StandaloneServer server = new StandaloneServer(core, tomcat, https);
@@ -110,6 +122,8 @@ public final class StandaloneServer implements AutoCloseable {
         connector.setProperty("maxConnections", "-1");
         connector.setProperty("address", s.bindAddress());
         connector.setSecure(true);
+        // A port already taken must stop start-up, not leave a server that answers nowhere.
+        connector.setThrowOnFailure(true);
         connector.setScheme("https");
         connector.setProperty("SSLEnabled", "true");
         SSLHostConfig ssl = new SSLHostConfig();

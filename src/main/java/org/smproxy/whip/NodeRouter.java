@@ -8,6 +8,7 @@ import org.smproxy.cluster.NodeState;
 import org.smproxy.cluster.SelectionRequest;
 import org.smproxy.cluster.StreamGuid;
 import org.smproxy.http.ApiException;
+import org.smproxy.http.RouteTokens;
 import org.smproxy.http.Params;
 
 /**
@@ -16,9 +17,9 @@ import org.smproxy.http.Params;
  */
 public final class NodeRouter {
     private final ClusterModel cluster;
-    private final SessionTokens tokens;
+    private final RouteTokens tokens;
 
-    public NodeRouter(ClusterModel cluster, SessionTokens tokens) {
+    public NodeRouter(ClusterModel cluster, RouteTokens tokens) {
         this.cluster = cluster;
         this.tokens = tokens;
     }
@@ -46,7 +47,7 @@ public final class NodeRouter {
     }
 
     private Exchange.Route bySession(Exchange ex) {
-        SessionTokens.SessionRef ref = tokens.verify(ex.path.token(), ex.path.kind());
+        RouteTokens.Route ref = tokens.verify(ex.path.token(), ex.path.kind().word());
         Node node = cluster.findById(ref.nodeId()).orElseThrow(() -> new ApiException(404,
                 "session not found: its node '" + ref.nodeId() + "' has left the cluster"));
         requireState(node, true);

@@ -5,6 +5,7 @@ import java.util.regex.Pattern;
 
 import org.smproxy.cluster.StreamGuid;
 import org.smproxy.http.ApiException;
+import org.smproxy.http.RouteTokens;
 
 /**
  * Where a relayed request points: a stream's endpoint (OPTIONS, POST; Red5 also takes PATCH and DELETE there with
@@ -53,7 +54,7 @@ public record RelayPath(RelayKind kind, StreamGuid stream, String token, Shape s
             return new RelayPath(kind, StreamGuid.of(m.group(1), m.group(4)), null, Shape.SM1);
         }
         // Red5's own clients may PATCH/DELETE /<app>/whip/resource/<stream>?host=<node>: a stream name, not a token.
-        if (SessionTokens.looksLikeToken(m.group(4))) {
+        if (RouteTokens.looksLikeToken(m.group(4))) {
             return new RelayPath(kind, null, m.group(4), Shape.SM1);
         }
         return new RelayPath(kind, StreamGuid.of(m.group(1), m.group(4)), null, Shape.SM1);

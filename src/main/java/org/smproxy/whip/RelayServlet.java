@@ -22,6 +22,7 @@ import org.slf4j.LoggerFactory;
 import org.smproxy.cluster.Node;
 import org.smproxy.config.ProxyConfig;
 import org.smproxy.http.ApiException;
+import org.smproxy.http.RouteTokens;
 import org.smproxy.http.AsyncIo;
 import org.smproxy.http.ErrorDialect;
 import org.smproxy.http.Errors;
@@ -51,12 +52,12 @@ public final class RelayServlet extends HttpServlet {
 
     private final RelayPath.Shape shape;
     private final NodeRouter router;
-    private final SessionTokens tokens;
+    private final RouteTokens tokens;
     private final NodeClient nodes;
     private final ProxyConfig config;
     private final MeterRegistry metrics;
 
-    public RelayServlet(RelayPath.Shape shape, NodeRouter router, SessionTokens tokens, NodeClient nodes,
+    public RelayServlet(RelayPath.Shape shape, NodeRouter router, RouteTokens tokens, NodeClient nodes,
                         ProxyConfig config, MeterRegistry metrics) {
         this.shape = shape;
         this.router = router;
@@ -255,7 +256,7 @@ public final class RelayServlet extends HttpServlet {
         boolean created = "POST".equals(ex.method) && nodeToProxy.statusCode() / 100 == 2;
         if (created) {
             String nodeResource = nodeResource(ex, nodeToProxy);
-            String token = tokens.issue(new SessionTokens.SessionRef(node.id(), ex.path.kind(), nodeResource));
+            String token = tokens.issue(new RouteTokens.Route(node.id(), ex.path.kind().word(), nodeResource));
             p2c.setHeader("Location", ex.path.resourcePath(ex.clientToProxy.getContextPath(), token));
         }
         byte[] body = nodeToProxy.body();

@@ -23,6 +23,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.smproxy.config.ProxyConfig;
+import org.smproxy.http.RouteTokens;
 import org.smproxy.standalone.StandaloneServer;
 import org.smproxy.testing.Https;
 import org.smproxy.testing.RecordingNode;
@@ -228,14 +229,14 @@ class RelayProtocolTest {
                 "not a node of this cluster");
         assertJsonError(call("POST", "/as/v1/proxy/whip/live/x?host=" + address(edgeLight), "application/sdp", SDP), 400,
                 "takes no WHIP sessions");
-        String realToken = new SessionTokens(SESSION_SECRET, Duration.ofHours(1), Clock.systemUTC())
-                .issue(new SessionTokens.SessionRef("o-light", RelayKind.WHIP, "/live/whip/resource/x"));
+        String realToken = new RouteTokens(SESSION_SECRET, Duration.ofHours(1), Clock.systemUTC())
+                .issue(new RouteTokens.Route("o-light", "whip", "/live/whip/resource/x"));
         String[] parts = realToken.split("\\.");
         String altered = parts[0] + "." + parts[1].substring(0, parts[1].length() - 2)
                 + (parts[1].endsWith("A") ? "BB" : "AA") + "." + parts[2];
         assertJsonError(call("DELETE", "/as/v1/proxy/whip/resource/" + altered, null, null), 403, "invalid session token");
-        String foreign = new SessionTokens("another-tier", Duration.ofHours(1), Clock.systemUTC())
-                .issue(new SessionTokens.SessionRef("o-light", RelayKind.WHIP, "/live/whip/resource/x"));
+        String foreign = new RouteTokens("another-tier", Duration.ofHours(1), Clock.systemUTC())
+                .issue(new RouteTokens.Route("o-light", "whip", "/live/whip/resource/x"));
         assertJsonError(call("PATCH", "/as/v1/proxy/whip/resource/" + foreign, "application/trickle-ice-sdpfrag", FRAG),
                 403, "invalid session token");
         assertJsonError(call("DELETE", "/as/v1/proxy/whep/resource/" + realToken, null, null), 403, "whep");

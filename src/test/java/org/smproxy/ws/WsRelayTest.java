@@ -64,6 +64,8 @@ class WsRelayTest {
         p.setProperty("api.node.secret", SECRET);
         p.setProperty("api.admin.token", ADMIN);
         p.setProperty("proxy.ws.maxSessionsPerAddress", "2000");
+        // A thousand handshakes at once on two busy cores can outlast the 3 s default; this test is about leaks.
+        p.setProperty("proxy.upstream.connectTimeout", "30s");
         p.setProperty("proxy.cors.allowedOrigins", "https://good.example");
         p.setProperty("standalone.bind", "127.0.0.1");
         p.setProperty("standalone.https.port", "0");

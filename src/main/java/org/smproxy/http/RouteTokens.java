@@ -1,4 +1,4 @@
-package org.smproxy.whip;
+package org.smproxy.http;
 
 import java.nio.charset.StandardCharsets;
 import java.security.SecureRandom;
@@ -17,20 +17,22 @@ import com.auth0.jwt.interfaces.DecodedJWT;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import org.smproxy.http.ApiException;
 
 /**
- * Resource URLs that route themselves: a session's PATCH and DELETE carry a signed token naming the node and the
- * node's own resource URL, so any proxy replica holding the same secret can relay them, with no shared state. A
- * forged or altered token fails verification and never reaches a node.
+ * URLs that route themselves: a WHIP/WHEP session's resource URL, or an HLS playlist's segment URLs, carry a signed
+ * token naming the node and where on it, so any proxy replica holding the same secret can relay them, with no shared
+ * state. A forged or altered token fails verification and never reaches a node.
  */
-public final class SessionTokens {
-    private static final Logger log = LoggerFactory.getLogger(SessionTokens.class);
+public final class RouteTokens {
+    private static final Logger log = LoggerFactory.getLogger(RouteTokens.class);
     private static final Pattern JWT_SHAPE = Pattern.compile("eyJ[A-Za-z0-9_-]*\\.[A-Za-z0-9_-]+\\.[A-Za-z0-9_-]+");
     private static final String ISSUER = "smproxy";
 
-    /** What a token says: which node owns the session, and where on that node it lives. */
-    public record SessionRef(String nodeId, RelayKind kind, String nodeResource) {
+    /**
+     * What a token says: which node, for what ({@code whip}, {@code whep}, {@code hls}), and where on that node (a
+     * session's resource, or the path prefix HLS requests may ask for).
+     */
+    public record Route(String nodeId, String kind, String nodeResource) {
     }
 
     private final Algorithm algorithm;
@@ -38,7 +40,7 @@ public final class SessionTokens {
     private final Duration ttl;
     private final Clock clock;
 
-    public SessionTokens(String secret, Duration ttl, Clock clock) {
+    public RouteTokens(String secret, Duration ttl, Clock clock) {
         String key = secret;
         if (key == null || key.isEmpty()) {
             byte[] random = new byte[32];
@@ -53,14 +55,14 @@ public final class SessionTokens {
         this.clock = clock;
     }
 
-    public String issue(SessionRef ref) {
+    public String issue(Route ref) {
         Instant now = clock.instant();
-        return JWT.create().withIssuer(ISSUER).withClaim("n", ref.nodeId()).withClaim("k", ref.kind().word())
+        return JWT.create().withIssuer(ISSUER).withClaim("n", ref.nodeId()).withClaim("k", ref.kind())
                 .withClaim("r", ref.nodeResource()).withIssuedAt(now).withExpiresAt(now.plus(ttl)).sign(algorithm);
     }
 
     /** @throws ApiException 404 for an expired session, 403 for a token this proxy tier did not sign */
-    public SessionRef verify(String token, RelayKind expectedKind) {
+    public Route verify(String token, String expectedKind) {
         DecodedJWT jwt;
         try {
             jwt = verifier.verify(token);
@@ -72,13 +74,13 @@ public final class SessionTokens {
         String kind = jwt.getClaim("k").asString();
         String node = jwt.getClaim("n").asString();
         String resource = jwt.getClaim("r").asString();
-        if (node == null || resource == null || !expectedKind.word().equals(kind) || !resource.startsWith("/")) {
-            throw new ApiException(403, "invalid session token: it does not belong to a " + expectedKind.word() + " session");
+        if (node == null || resource == null || !expectedKind.equals(kind) || !resource.startsWith("/")) {
+            throw new ApiException(403, "invalid session token: it does not belong to a " + expectedKind + " session");
         }
-        return new SessionRef(node, expectedKind, resource);
+        return new Route(node, expectedKind, resource);
     }
 
-    static boolean looksLikeToken(String segment) {
+    public static boolean looksLikeToken(String segment) {
         return JWT_SHAPE.matcher(segment).matches();
     }
 }
