@@ -6,6 +6,7 @@ import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
+import java.util.function.Consumer;
 import org.smproxy.sim.NodeException.Reason;
 
 /** The publish side of a node: at most one WHIP session per stream, each feeding that stream's relay. */
@@ -14,9 +15,12 @@ final class Ingest {
     private final SimMedia media;
     private final ConcurrentMap<String, WhipSession> sessions = new ConcurrentHashMap<>();
     private final ConcurrentMap<String, StreamRelay> relays = new ConcurrentHashMap<>();
+    private final Consumer<String> onUnpublished;
 
-    Ingest(SimMedia media) {
+    /** @param onUnpublished told the stream GUID whenever a publish ends, however it ends */
+    Ingest(SimMedia media, Consumer<String> onUnpublished) {
         this.media = media;
+        this.onUnpublished = onUnpublished;
     }
 
     /** Starts a publish and returns the non-trickle answer; the stream counts as published from here on. */
@@ -45,6 +49,7 @@ final class Ingest {
             return false;
         }
         session.close();
+        onUnpublished.accept(streamGuid);
         return true;
     }
 
@@ -79,7 +84,10 @@ final class Ingest {
     }
 
     private void drop(WhipSession session) {
-        sessions.remove(session.streamGuid(), session);
+        boolean wasLive = sessions.remove(session.streamGuid(), session);
         session.close();
+        if (wasLive) {
+            onUnpublished.accept(session.streamGuid());
+        }
     }
 }

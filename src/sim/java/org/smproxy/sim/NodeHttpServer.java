@@ -69,9 +69,13 @@ final class NodeHttpServer {
         return context;
     }
 
-    /** Stops accepting and drops open connections, like a node that dies. */
+    /**
+     * Stops accepting and drops open connections, like a node that dies. The connector goes first: stopping the
+     * context first would close WebSocket sessions politely (1001 Going Away), which a crash never does.
+     */
     void stop() {
         try {
+            connector.stop();
             tomcat.stop();
             tomcat.destroy();
         } catch (LifecycleException e) {

@@ -6,9 +6,13 @@ import dev.onvoid.webrtc.RTCIceCandidate;
 import dev.onvoid.webrtc.RTCIceGatheringState;
 import dev.onvoid.webrtc.RTCPeerConnectionState;
 import dev.onvoid.webrtc.RTCRtpTransceiver;
+import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.function.Consumer;
 
 /**
@@ -25,6 +29,8 @@ public final class PeerEvents implements PeerConnectionObserver {
     private volatile RTCPeerConnectionState state = RTCPeerConnectionState.NEW;
     private volatile Consumer<RTCRtpTransceiver> trackHook = t -> { };
     private volatile Consumer<RTCPeerConnectionState> stateHook = s -> { };
+    private volatile Consumer<RTCIceCandidate> candidateHook = c -> { };
+    private volatile Consumer<RTCDataChannel> dataChannelHook = c -> { };
 
     public PeerEvents onTrack(Consumer<RTCRtpTransceiver> hook) {
         this.trackHook = hook;
@@ -33,6 +39,18 @@ public final class PeerEvents implements PeerConnectionObserver {
 
     public PeerEvents onState(Consumer<RTCPeerConnectionState> hook) {
         this.stateHook = hook;
+        return this;
+    }
+
+    /** Each local candidate as it is gathered, for trickle signalling (WebSocket); WHIP/WHEP ignore them. */
+    public PeerEvents onCandidate(Consumer<RTCIceCandidate> hook) {
+        this.candidateHook = hook;
+        return this;
+    }
+
+    /** Each data channel the remote side opens, also kept in {@link #remoteDataChannels()}. */
+    public PeerEvents onDataChannel(Consumer<RTCDataChannel> hook) {
+        this.dataChannelHook = hook;
         return this;
     }
 
@@ -46,6 +64,18 @@ public final class PeerEvents implements PeerConnectionObserver {
         return connected;
     }
 
+    /** Waits for CONNECTED; fails at once if the connection fails or closes first. */
+    public void awaitConnected(Duration timeout, String who) throws TimeoutException {
+        try {
+            connected.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (ExecutionException e) {
+            throw new IllegalStateException(who + " connection " + state, e.getCause());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new TimeoutException("interrupted");
+        }
+    }
+
     public RTCPeerConnectionState state() {
         return state;
     }
@@ -57,7 +87,9 @@ public final class PeerEvents implements PeerConnectionObserver {
 
     @Override
     public void onIceCandidate(RTCIceCandidate candidate) {
-        // Non-trickle: candidates are read from the local description once gathering is complete.
+        // WHIP/WHEP are non-trickle here (candidates are read from the gathered local description); only the
+        // WebSocket clients trickle.
+        candidateHook.accept(candidate);
     }
 
     @Override
@@ -86,5 +118,6 @@ public final class PeerEvents implements PeerConnectionObserver {
     @Override
     public void onDataChannel(RTCDataChannel channel) {
         dataChannels.add(channel);
+        dataChannelHook.accept(channel);
     }
 }

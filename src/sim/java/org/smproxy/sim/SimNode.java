@@ -24,6 +24,7 @@ public final class SimNode implements AutoCloseable {
     private final Ingest ingest;
     private final Egress egress;
     private final NodeHttpServer server;
+    private final Signalling signalling;
     private final Heartbeat heartbeat;
     private volatile String state = "INSERVICE";
     private volatile boolean stopped;
@@ -35,9 +36,11 @@ public final class SimNode implements AutoCloseable {
             throw new IllegalArgumentException("edge " + config.id() + " needs an origin");
         }
         this.origin = origin;
-        this.ingest = new Ingest(media);
+        this.signalling = new Signalling(this, origin == null ? null : origin.signalling);
+        this.ingest = new Ingest(media, signalling::unpublished);
         this.egress = new Egress(media);
         this.server = new NodeHttpServer(config.id(), config.bindAddress(), config.httpPort(), new NodeServlet(this));
+        signalling.install(server.context());
         this.heartbeat = config.proxyBase() == null ? null : new Heartbeat(this);
     }
 
@@ -49,7 +52,7 @@ public final class SimNode implements AutoCloseable {
         return this;
     }
 
-    /** Dies abruptly: no more heartbeats, the HTTP port closes and every peer connection of this node drops. */
+    /** Dies abruptly: no more heartbeats, the port and its sockets close unannounced, every peer connection drops. */
     public void stop() {
         if (stopped) {
             return;
@@ -59,6 +62,7 @@ public final class SimNode implements AutoCloseable {
             heartbeat.stop();
         }
         server.stop();
+        signalling.forgetAll();
         egress.closeAll();
         ingest.closeAll();
     }
@@ -95,6 +99,15 @@ public final class SimNode implements AutoCloseable {
         return baseUrl().resolve("/" + streamGuid.substring(0, slash) + "/whep/endpoint/"
                 + streamGuid.substring(slash + 1) + "?requestId=" + requestId);
     }
+
+    /** Red5's signalling socket URL as SDK 11–14 builds it: {@code ws://host:port/<app>[/<context>]/?id=<id>}. */
+    public URI signallingUrl(String scope, String id) {
+        return URI.create(baseUrl().toString().replaceFirst("^http", "ws") + "/" + scope + "/?id=" + id);
+    }
+
+    /** Every WebSocket upgrade request this node accepted, oldest first. */
+    public List<WsHandshake> wsHandshakes() { return signalling.handshakes(); }
+    public int openSignallingSockets() { return signalling.openSockets(); }
 
     /** Frames this node decoded from the stream's publisher (cumulative over republishes). */
     public long framesDecoded(String streamGuid) { return ingest.framesDecoded(streamGuid); }

@@ -10,6 +10,7 @@ import dev.onvoid.webrtc.RTCRtpTransceiverInit;
 import dev.onvoid.webrtc.RTCSdpType;
 import dev.onvoid.webrtc.media.video.VideoTrack;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
@@ -66,6 +67,11 @@ final class WhepSession {
     synchronized void addCandidates(List<RTCIceCandidate> candidates) throws SdpException {
         requireOpen();
         Rtc.addCandidates(pc, candidates);
+    }
+
+    /** The {@code red5pro} channel this node offered, when the client asked for signalling. */
+    Optional<RTCDataChannel> signalChannel() {
+        return Optional.ofNullable(signalChannel);
     }
 
     String streamGuid() {

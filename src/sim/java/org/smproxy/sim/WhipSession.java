@@ -1,5 +1,6 @@
 package org.smproxy.sim;
 
+import dev.onvoid.webrtc.RTCDataChannel;
 import dev.onvoid.webrtc.RTCIceCandidate;
 import dev.onvoid.webrtc.RTCPeerConnection;
 import dev.onvoid.webrtc.RTCPeerConnectionState;
@@ -21,6 +22,7 @@ final class WhipSession {
     private final PeerEvents events = new PeerEvents();
     private final RTCPeerConnection pc;
     private final AtomicBoolean closed = new AtomicBoolean();
+    private final CompletableFuture<RTCDataChannel> remoteChannel = new CompletableFuture<>();
     private volatile VideoTrack ingestTrack;
 
     /** @param onFailed called (off the signalling thread) when the peer fails and the session should go */
@@ -39,6 +41,7 @@ final class WhipSession {
                 CompletableFuture.runAsync(() -> onFailed.accept(this));
             }
         });
+        events.onDataChannel(remoteChannel::complete);
         this.pc = media.newPeer(events, tcp);
     }
 
@@ -55,6 +58,11 @@ final class WhipSession {
     synchronized void addCandidates(List<RTCIceCandidate> candidates) throws SdpException {
         requireOpen();
         Rtc.addCandidates(pc, candidates);
+    }
+
+    /** The first data channel the publisher opens (Red5's SDK opens {@code red5pro} for signalling). */
+    CompletableFuture<RTCDataChannel> remoteDataChannel() {
+        return remoteChannel;
     }
 
     String streamGuid() {

@@ -17,9 +17,22 @@
  * }</pre>
  *
  * Node side: {@link org.smproxy.sim.SimNode} speaks Red5's node URLs ({@code /<app>[/<room>]/whip|whep/endpoint|resource/<stream>})
- * with Red5's status codes and heartbeats to {@code <proxy>/as/v1/nodes/heartbeat}. Client side:
- * {@link org.smproxy.sim.SimPublisher} and {@link org.smproxy.sim.SimPlayer} follow what Red5's SDK sends, so
- * they work against a node or against the proxy. Media needs a non-loopback interface
- * ({@code /work/shared/tools/netns-run} provides one).
+ * with Red5's status codes, Red5's WebSocket signalling on the app's path
+ * ({@code ws://node:port/<app>[/<room>]/?id=..}, JSON frames as the SDK's RTCPublisher/RTCSubscriber exchange
+ * them) and heartbeats to
+ * {@code <proxy>/as/v1/nodes/heartbeat}. Client side: {@link org.smproxy.sim.SimPublisher} and
+ * {@link org.smproxy.sim.SimPlayer} (WHIP/WHEP), {@link org.smproxy.sim.SimWsPublisher} and
+ * {@link org.smproxy.sim.SimWsPlayer} (WebSocket) follow what Red5's SDK sends, so they work against a node or
+ * against the proxy:
+ *
+ * <pre>{@code
+ * SimWsPublisher pub = SimWsPublisher.publish(media, origin.signallingUrl("live", "stream1"), "stream1", camera);
+ * SimWsPlayer player = SimWsPlayer.play(media, URI.create("wss://proxy:8443/as/v1/proxy/ws/subscribe/live/stream1"
+ *         + "?id=sub-1&nodeGroup=ng1"), "stream1", "sub-1");
+ * player.awaitDataChannelAvailable(timeout);
+ * player.switchChannel();   // media goes on; edge.wsHandshakes() shows what the proxy forwarded
+ * }</pre>
+ *
+ * Media needs a non-loopback interface ({@code /work/shared/tools/netns-run} provides one).
  */
 package org.smproxy.sim;

@@ -1,0 +1,53 @@
+package org.smproxy.sim;
+
+import dev.onvoid.webrtc.RTCDataChannel;
+import dev.onvoid.webrtc.RTCDataChannelBuffer;
+import dev.onvoid.webrtc.RTCDataChannelObserver;
+import dev.onvoid.webrtc.RTCDataChannelState;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * A data channel's life as futures: signalling may move to it once it is open, and a session that moved there
+ * ends when it closes (the client's peer went away), as Red5 ends switched sessions.
+ *
+ * @param open   completes with the label once open; fails if it closes first
+ * @param closed completes once the channel is closing or closed
+ */
+record DataChannels(CompletableFuture<String> open, CompletableFuture<Void> closed) {
+
+    /**
+     * Watches a channel. The observer stays registered: unregistering from inside libwebrtc's callback is not
+     * safe, and it only reads the state. Callbacks run on libwebrtc's signalling thread: continue asynchronously.
+     */
+    static DataChannels watch(RTCDataChannel channel) {
+        DataChannels watch = new DataChannels(new CompletableFuture<>(), new CompletableFuture<>());
+        String label = channel.getLabel();
+        channel.registerObserver(new RTCDataChannelObserver() {
+            @Override
+            public void onBufferedAmountChange(long previousAmount) {
+            }
+
+            @Override
+            public void onStateChange() {
+                watch.check(channel, label);
+            }
+
+            @Override
+            public void onMessage(RTCDataChannelBuffer buffer) {
+            }
+        });
+        // It may have opened before the observer was registered (a remote channel usually has).
+        watch.check(channel, label);
+        return watch;
+    }
+
+    private void check(RTCDataChannel channel, String label) {
+        RTCDataChannelState state = channel.getState();
+        if (state == RTCDataChannelState.OPEN) {
+            open.complete(label);
+        } else if (state == RTCDataChannelState.CLOSING || state == RTCDataChannelState.CLOSED) {
+            open.completeExceptionally(new IllegalStateException("data channel " + label + " " + state));
+            closed.complete(null);
+        }
+    }
+}
