@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# The demo: builds (if needed) and starts the proxy over HTTPS with a simulated cluster (1 origin, 2 edges, real
+# WebRTC) and a page to publish your camera (WHIP) and watch it (WHEP) through the proxy.
+#   ./demo.sh [--https-port N] [--bind ADDRESS]
+set -euo pipefail
+cd "$(dirname "$0")"
+./scripts/install-deps.sh
+jar=$(ls target/streammanager-proxy-*-demo.jar 2>/dev/null | head -n 1 || true)
+if [ -z "$jar" ] || [ -n "$(find src webapp conf plugin.xml pom.xml -newer "$jar" -print -quit)" ]; then
+  # -DskipTests still compiles the tests: the simulated nodes and the page are test code.
+  echo "building (mvn package, tests skipped; ./test.sh runs them)..."
+  mvn -B -q -DskipTests package
+  jar=$(ls target/streammanager-proxy-*-demo.jar | head -n 1)
+fi
+exec java -jar "$jar" --demo "$@"

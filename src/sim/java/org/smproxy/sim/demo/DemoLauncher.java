@@ -1,0 +1,249 @@
+package org.smproxy.sim.demo;
+
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.time.Duration;
+import java.util.Base64;
+import java.util.List;
+import java.util.Properties;
+import java.util.Set;
+import java.util.TreeSet;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.smproxy.config.ConfigException;
+import org.smproxy.config.ProxyConfig;
+import org.smproxy.sim.HostAddresses;
+import org.smproxy.sim.SimCluster;
+import org.smproxy.sim.SimNode;
+import org.smproxy.sim.SimNodeConfig;
+import org.smproxy.sim.TrustAll;
+import org.smproxy.standalone.StandaloneServer;
+
+/**
+ * The demo: the standalone proxy over HTTPS plus a simulated cluster (one origin, two edges, real WebRTC) that
+ * registers through the proxy's real heartbeat API, and a page on the proxy's own origin to publish a camera over
+ * WHIP and watch it over WHEP through the proxy.
+ *
+ * <pre>java -jar streammanager-proxy-&lt;version&gt;-demo.jar --demo [--https-port N] [--bind ADDRESS]</pre>
+ *
+ * Prints {@code READY <page url>} once the page is served and all three nodes are INSERVICE in the admin API.
+ */
+public final class DemoLauncher implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(DemoLauncher.class);
+
+    static final String NODE_GROUP = "ng1";
+    static final String SUB_GROUP = "us-east";
+    static final List<String> NODE_IDS = List.of("origin-1", "edge-1", "edge-2");
+    /** Nodes heartbeat every second, so three of them show up well within this. */
+    private static final Duration REGISTRATION_TIMEOUT = Duration.ofSeconds(30);
+    private static final Duration POLL_INTERVAL = Duration.ofMillis(200);
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private final String adminToken;
+    private final String nodeSecret;
+    private final StandaloneServer server;
+    private SimCluster cluster;
+    private boolean closed;
+
+    private DemoLauncher(String adminToken, String nodeSecret, StandaloneServer server) {
+        this.adminToken = adminToken;
+        this.nodeSecret = nodeSecret;
+        this.server = server;
+    }
+
+    public static void main(String[] args) {
+        DemoOptions options;
+        try {
+            options = DemoOptions.parse(args);
+        } catch (IllegalArgumentException e) {
+            System.err.println(e.getMessage());
+            System.err.println(DemoOptions.USAGE);
+            System.exit(2);
+            return;
+        }
+        try {
+            DemoLauncher demo = start(options);
+            // Nodes first: a node that outlived the proxy would only log failed heartbeats on the way out.
+            Runtime.getRuntime().addShutdownHook(new Thread(demo::close, "smproxy-demo-shutdown"));
+            demo.startCluster();
+            demo.awaitNodesInService();
+            demo.printUrls();
+            // Tomcat's non-daemon threads keep the JVM up until SIGINT/SIGTERM runs the hook.
+        } catch (ConfigException e) {
+            System.err.println("configuration error: " + e.getMessage());
+            System.exit(2);
+        } catch (StartFailure e) {
+            log.error("the demo could not start: {}", e.getMessage()); // a reason we named: no stack trace
+            System.exit(1);
+        } catch (Exception e) {
+            log.error("the demo could not start: {}", e.getMessage(), e);
+            System.exit(1); // runs the shutdown hook, which stops whatever did start
+        }
+    }
+
+    /** Starts the proxy with fresh secrets, a one-group cluster file and the demo page at its root. */
+    static DemoLauncher start(DemoOptions options) throws Exception {
+        String adminToken = randomSecret();
+        String nodeSecret = randomSecret();
+        Path conf = Files.createTempDirectory("smproxy-demo");
+        conf.toFile().deleteOnExit();
+        Path clusterFile = Files.writeString(conf.resolve("cluster.json"), """
+                {"nodeGroups": [{"name": "%s", "subGroups": [{"name": "%s"}]}]}
+                """.formatted(NODE_GROUP, SUB_GROUP));
+        clusterFile.toFile().deleteOnExit();
+        Properties props = new Properties();
+        props.setProperty("cluster.file", clusterFile.toString());
+        // Fast heartbeats so the nodes' client counts on the page follow a publish or a play within a second.
+        props.setProperty("cluster.heartbeat.interval", "1s");
+        props.setProperty("api.admin.token", adminToken);
+        props.setProperty("api.node.secret", nodeSecret);
+        // One replica, so any key will do; naming one spares the operator the warning meant for replicated proxies.
+        props.setProperty("proxy.session.secret", randomSecret());
+        props.setProperty("standalone.https.port", Integer.toString(options.httpsPort()));
+        props.setProperty("standalone.bind", options.bind());
+        ProxyConfig config = ProxyConfig.fromProperties(props, conf);
+
+        DemoWeb web = new DemoWeb(NODE_GROUP);
+        StandaloneServer server = StandaloneServer.start(config, web::install);
+        if (server.httpsPort() <= 0) {
+            // Tomcat logs a connector that cannot bind and starts anyway; a demo without its port is no demo.
+            server.close();
+            throw new StartFailure("could not listen on " + options.bind() + ":" + options.httpsPort()
+                    + " (in use? see Tomcat's error above); pick another port with --https-port N");
+        }
+        web.attach(server.core().cluster());
+        return new DemoLauncher(adminToken, nodeSecret, server);
+    }
+
+    /** One origin in us-east and two edges playing what it ingests, heartbeating to the proxy like real nodes. */
+    synchronized void startCluster() {
+        if (closed) {
+            return;
+        }
+        SimNodeConfig template = SimNodeConfig.defaults().nodeGroup(NODE_GROUP).subGroup(SUB_GROUP)
+                .proxy(URI.create(localBase()), nodeSecret).heartbeatIntervalMs(1000);
+        if (HostAddresses.firstNonLoopbackIpv4().isEmpty()) {
+            log.warn("this host has no non-loopback IPv4 interface: nodes advertise {} and WebRTC media cannot flow"
+                    + " (libwebrtc gathers no loopback candidates)", template.publicAddress());
+        }
+        cluster = new SimCluster(template);
+        SimNode origin = cluster.startOrigin(NODE_IDS.get(0));
+        for (String edge : NODE_IDS.subList(1, NODE_IDS.size())) {
+            cluster.startEdge(edge, origin);
+        }
+        for (SimNode n : cluster.nodes()) {
+            log.info("simulated {} {} listening on {}", n.role().wireName(), n.id(), n.baseUrl());
+        }
+    }
+
+    /** Waits, bounded, until the admin API lists every simulated node as INSERVICE: the real registration path. */
+    void awaitNodesInService() throws InterruptedException {
+        HttpClient client = TrustAll.httpClient();
+        HttpRequest request = HttpRequest.newBuilder(URI.create(localBase() + "/as/v1/admin/nodes"))
+                .header("Authorization", "Bearer " + adminToken).timeout(Duration.ofSeconds(5)).GET().build();
+        long deadline = System.nanoTime() + REGISTRATION_TIMEOUT.toNanos();
+        String last = "(no answer yet)";
+        while (System.nanoTime() < deadline) {
+            try {
+                HttpResponse<String> answer = client.send(request, HttpResponse.BodyHandlers.ofString());
+                last = answer.statusCode() + " " + answer.body();
+                if (answer.statusCode() == 200 && inService(JSON.readTree(answer.body())).containsAll(NODE_IDS)) {
+                    log.info("all simulated nodes registered through the heartbeat API and are INSERVICE: {}", NODE_IDS);
+                    return;
+                }
+            } catch (IOException e) {
+                last = e.toString(); // retried until the deadline, like the nodes' own heartbeats
+            }
+            Thread.sleep(POLL_INTERVAL.toMillis());
+        }
+        throw new StartFailure("the simulated nodes " + NODE_IDS + " did not all become INSERVICE within "
+                + REGISTRATION_TIMEOUT.toSeconds() + "s; the admin API last answered " + last);
+    }
+
+    private static Set<String> inService(JsonNode nodes) {
+        Set<String> ids = new TreeSet<>();
+        nodes.forEach(n -> {
+            if ("INSERVICE".equals(n.path("state").asText())) {
+                ids.add(n.path("id").asText());
+            }
+        });
+        return ids;
+    }
+
+    void printUrls() {
+        String base = server.baseUrl();
+        StringBuilder out = new StringBuilder();
+        out.append("\nstreammanager-proxy demo: the proxy on ").append(base)
+                .append(", simulated cluster ").append(NODE_GROUP).append(" (1 origin, 2 edges)\n");
+        out.append("  demo page      ").append(base).append("/\n");
+        if (isWildcard(server.core().config().standalone().bindAddress())) {
+            HostAddresses.firstNonLoopbackIpv4().ifPresent(ip -> out.append("  from elsewhere https://").append(ip)
+                    .append(':').append(server.httpsPort()).append("/\n"));
+        }
+        out.append("  health         ").append(base).append("/as/v1/health\n");
+        out.append("  admin API      curl -k -H 'Authorization: Bearer ").append(adminToken).append("' ")
+                .append(base).append("/as/v1/admin/nodes\n");
+        out.append("  node secret    ").append(nodeSecret).append("  (api.node.secret, for heartbeats)\n");
+        out.append("  The certificate is self-signed: accept it once in the browser. Ctrl-C stops everything.\n");
+        out.append("READY ").append(base).append("/\n");
+        System.out.print(out);
+        System.out.flush();
+    }
+
+    /** Stops the nodes first (they sign off by going silent), then the proxy. Safe to call twice. */
+    @Override
+    public synchronized void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        log.info("demo stopping: simulated nodes, then the proxy");
+        try {
+            if (cluster != null) {
+                cluster.close();
+            }
+        } catch (RuntimeException e) {
+            log.warn("simulated nodes did not stop cleanly", e);
+        } finally {
+            server.close();
+            log.info("demo stopped");
+        }
+    }
+
+    /** Where this process reaches its own proxy: loopback when it listens everywhere, else the bound address. */
+    private String localBase() {
+        String bind = server.core().config().standalone().bindAddress();
+        String host = bind.equals("0.0.0.0") ? "127.0.0.1" : bind.equals("::") ? "[::1]"
+                : bind.indexOf(':') >= 0 ? "[" + bind + "]" : bind;
+        return "https://" + host + ":" + server.httpsPort();
+    }
+
+    private static boolean isWildcard(String bind) {
+        return bind.equals("0.0.0.0") || bind.equals("::");
+    }
+
+    private static String randomSecret() {
+        byte[] bytes = new byte[18];
+        new SecureRandom().nextBytes(bytes);
+        return Base64.getUrlEncoder().withoutPadding().encodeToString(bytes);
+    }
+
+    /** A start-up failure whose message says it all, logged without a stack trace. */
+    static final class StartFailure extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+
+        StartFailure(String message) {
+            super(message);
+        }
+    }
+}

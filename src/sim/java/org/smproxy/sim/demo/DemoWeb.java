@@ -1,0 +1,158 @@
+package org.smproxy.sim.demo;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Pattern;
+
+import javax.servlet.http.HttpServlet;
+import javax.servlet.http.HttpServletRequest;
+import javax.servlet.http.HttpServletResponse;
+
+import org.apache.catalina.Context;
+import org.apache.catalina.startup.Tomcat;
+import org.smproxy.cluster.ClusterModel;
+import org.smproxy.cluster.Node;
+import org.smproxy.cluster.StreamView;
+import org.smproxy.http.Json;
+
+/**
+ * The demo's page on the proxy's own Tomcat, so the page and the proxy share one HTTPS origin (no CORS, one
+ * certificate to accept). In the root context, beside the SM 1.x WHProxy relay that owns {@code /*} there:
+ * <ul>
+ *   <li>{@code /} (exact) the page, {@code web/index.html};</li>
+ *   <li>{@code /demo/*} the classpath folder {@code web/} (scripts, styles, the browser client);</li>
+ *   <li>{@code /demo/nodes.json} the proxy's view of the cluster without anything secret, which the page polls to
+ *       name the node behind each {@code Session-Host}.</li>
+ * </ul>
+ * Exact and longer-prefix mappings win over the relay's {@code /*}, so the relay keeps every other path (an app
+ * named {@code demo} is shadowed, in the demo only).
+ */
+final class DemoWeb {
+    static final String FILES_PREFIX = "/demo";
+    static final String NODES_PATH = FILES_PREFIX + "/nodes.json";
+
+    /** Plain relative names only: no "..", no backslashes, no hidden files. */
+    private static final Pattern SAFE_PATH = Pattern.compile("[A-Za-z0-9_-][A-Za-z0-9._-]*(/[A-Za-z0-9_-][A-Za-z0-9._-]*)*");
+    private static final Map<String, String> TYPES = Map.of(
+            "html", "text/html;charset=UTF-8",
+            "js", "text/javascript;charset=UTF-8",
+            "css", "text/css;charset=UTF-8",
+            "svg", "image/svg+xml",
+            "png", "image/png",
+            "ico", "image/x-icon",
+            "json", "application/json");
+
+    private final String nodeGroup;
+    private volatile ClusterModel cluster;
+
+    DemoWeb(String nodeGroup) {
+        this.nodeGroup = nodeGroup;
+    }
+
+    /** The {@link org.smproxy.standalone.StandaloneServer} hook, before Tomcat starts: joins (or adds) the root context. */
+    void install(Tomcat tomcat) {
+        Context root = (Context) tomcat.getHost().findChild("");
+        if (root == null) {
+            root = tomcat.addContext("", emptyDocBase().toString());
+        }
+        Tomcat.addServlet(root, "demo-nodes", new NodesServlet());
+        root.addServletMappingDecoded(NODES_PATH, "demo-nodes");
+        Tomcat.addServlet(root, "demo-files", new FilesServlet());
+        root.addServletMappingDecoded("", "demo-files"); // "" is the context root exactly: the page at "/"
+        root.addServletMappingDecoded(FILES_PREFIX + "/*", "demo-files");
+    }
+
+    /** Tomcat wants a document base even though everything here comes from the classpath. */
+    private static Path emptyDocBase() {
+        try {
+            Path dir = Files.createTempDirectory("smproxy-demo-root");
+            dir.toFile().deleteOnExit();
+            return dir;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** Once the proxy runs: the cluster model that {@code nodes.json} reports (503 until then). */
+    void attach(ClusterModel model) {
+        this.cluster = model;
+    }
+
+    /** Nodes and streams as the proxy knows them from heartbeats: ids, roles, states, addresses, client counts. */
+    Map<String, Object> nodesView() {
+        List<Map<String, Object>> nodes = new ArrayList<>();
+        for (Node n : cluster.nodes()) {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("id", n.id());
+            m.put("role", n.role().wireName());
+            m.put("subGroup", n.subGroup());
+            m.put("state", n.state().name());
+            m.put("address", n.address());
+            m.put("publishers", (int) n.metric("connections.publisher"));
+            m.put("subscribers", (int) n.metric("connections.subscriber"));
+            nodes.add(m);
+        }
+        List<Map<String, Object>> streams = new ArrayList<>();
+        for (StreamView s : cluster.streams(nodeGroup)) {
+            List<Map<String, Object>> on = new ArrayList<>();
+            for (StreamView.Location l : s.locations()) {
+                on.add(Map.of("id", l.node().id(), "publishing", l.publishing(), "subscribers", l.subscribers()));
+            }
+            streams.add(Map.of("streamGuid", s.streamGuid(), "nodes", on));
+        }
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("nodeGroup", nodeGroup);
+        body.put("nodes", nodes);
+        body.put("streams", streams);
+        return body;
+    }
+
+    private final class NodesServlet extends HttpServlet {
+        private static final long serialVersionUID = 1L;
+
+        @Override
+        protected void doGet(HttpServletRequest req, HttpServletResponse resp) throws IOException {
+            if (cluster == null) {
+                Json.write(resp, 503, Map.of("error", "the proxy is still starting"));
+                return;
+            }
+            Json.write(resp, 200, nodesView());
+        }
+    }
+
+    /**
+     * Serves {@code web/**} from the classpath (target/test-classes in a build, the demo jar once packaged):
+     * {@code /} and {@code /demo/} are the page, {@code /demo/<name>} the file {@code web/<name>}.
+     */
+    private static final class FilesServlet extends HttpServlet {
+        private static final long serialVersionUID = 1L;
+
+        @Override
+        protected void doGet(HttpServletRequest req, HttpServletResponse resp) throws IOException {
+            String path = req.getPathInfo(); // below /demo; null for the exact "" mapping (the context root)
+            String name = path == null || path.equals("/") ? "index.html" : path.substring(1);
+            String type = TYPES.get(name.substring(name.lastIndexOf('.') + 1));
+            InputStream in = SAFE_PATH.matcher(name).matches() && type != null
+                    ? DemoWeb.class.getClassLoader().getResourceAsStream("web/" + name) : null;
+            if (in == null) {
+                resp.sendError(404);
+                return;
+            }
+            try (in) {
+                byte[] bytes = in.readAllBytes();
+                resp.setContentType(type);
+                // The demo page changes with the code; never let a browser run yesterday's script.
+                resp.setHeader("Cache-Control", "no-cache");
+                resp.setContentLength(bytes.length);
+                resp.getOutputStream().write(bytes);
+            }
+        }
+    }
+}

@@ -1,0 +1,348 @@
+// The demo page: publish (WHIP) and play (WHEP) through the proxy with smproxy-client.js, and show which node of
+// the simulated cluster serves each side. Plain ES module, no build step, everything from this origin.
+import { publish, play } from './smproxy-client.js';
+
+const APP = 'live';
+const PROXY_PATH = '/as/v1/proxy/';
+const NODES_URL = '/demo/nodes.json';
+/** Edges report a new stream with their next heartbeat (every second), so a play right after a publish may 404. */
+const PLAY_RETRIES = 6;
+const RETRY_MS = 1000;
+
+const $ = id => document.getElementById(id);
+let nodeGroup = 'ng1';
+let nodesByAddress = new Map();
+
+/** One side of the page (publisher or player): its session, its status lines and its buttons. */
+class Side {
+  constructor(kind, startButton, stopButton) {
+    this.kind = kind;
+    this.start = $(startButton);
+    this.stop = $(stopButton);
+    this.node = $(`${kind}-node`);
+    this.stats = $(`${kind}-stats`);
+    this.url = $(`${kind}-url`);
+    this.session = null;
+    this.sessionHost = null;
+    this.lastBytes = null;
+    /** Bumped by every start and stop, so an attempt still negotiating knows it was stopped meanwhile. */
+    this.generation = 0;
+  }
+
+  busy(on) {
+    this.generation++;
+    this.start.disabled = on;
+    this.stop.disabled = !on;
+  }
+
+  /** OPTIONS answered: the proxy named the node (Session-Host) this attempt will negotiate with. */
+  picked(host, generation) {
+    if (generation === this.generation) {
+      this.sessionHost = host;
+      this.say(`The proxy picked ${host}; negotiating…`);
+    }
+  }
+
+  say(text, error = false) {
+    this.node.textContent = text;
+    this.node.classList.toggle('error', error);
+  }
+
+  /** The live line: the node behind the Session-Host the proxy returned, as the cluster list names it. */
+  describeNode() {
+    if (!this.sessionHost) {
+      return;
+    }
+    const state = this.session ? this.session.pc.connectionState : 'connecting';
+    const n = nodesByAddress.get(this.sessionHost);
+    const who = n
+      ? `${n.id} (${n.role}, sub-group ${n.subGroup}, ${n.state}; ${n.publishers} publisher(s), ${n.subscribers} subscriber(s))`
+      : 'a node the proxy no longer lists';
+    const verb = this.kind === 'publish' ? 'Published to' : 'Played from';
+    this.say(`${verb} ${who} — Session-Host ${this.sessionHost} — WebRTC ${state}`,
+      state === 'failed' || state === 'disconnected');
+  }
+
+  async sampleStats() {
+    if (!this.session) {
+      return;
+    }
+    const s = await this.session.stats();
+    const bytes = this.kind === 'publish' ? s.bytesSent : s.bytesReceived;
+    const kbps = this.lastBytes === null ? 0 : Math.max(0, Math.round((bytes - this.lastBytes) * 8 / 1000));
+    this.lastBytes = bytes;
+    if (this.kind === 'publish') {
+      this.stats.textContent = `${s.framesSent} video frames sent, ${kbps} kbit/s`;
+    } else {
+      const v = $('remote');
+      this.stats.textContent = `${s.framesDecoded} video frames decoded, ${kbps} kbit/s`
+        + (v.videoWidth ? `, ${v.videoWidth}×${v.videoHeight}` : '');
+    }
+  }
+
+  async hangup() {
+    const session = this.session;
+    this.session = null;
+    this.sessionHost = null;
+    this.lastBytes = null;
+    this.stats.textContent = '';
+    if (session) {
+      await session.hangup();
+    }
+  }
+}
+
+const pub = new Side('publish', 'publish', 'unpublish');
+const player = new Side('play', 'play', 'stop');
+let localMedia = null;
+let stopPattern = null;
+
+function streamName() {
+  const input = $('stream');
+  const name = input.value.trim();
+  if (!/^[A-Za-z0-9_-]{1,64}$/.test(name)) {
+    input.focus();
+    throw new Error('A stream name is letters, digits, "_" or "-".');
+  }
+  return name;
+}
+
+function endpoint(kind, name) {
+  return `${location.origin}${PROXY_PATH}${kind}/${APP}/${name}`;
+}
+
+async function startPublish() {
+  pub.busy(true);
+  const generation = pub.generation;
+  try {
+    const name = streamName();
+    localMedia = $('source').value === 'pattern' ? testPattern(name) : await camera();
+    $('local').srcObject = localMedia;
+    const url = endpoint('whip', name);
+    pub.url.textContent = `WHIP endpoint: ${url}?nodeGroup=${nodeGroup}`;
+    pub.say('Asking the proxy for an origin…');
+    const session = await publish(url, { nodeGroup }, {
+      stream: localMedia,
+      onEndpointChanged: host => pub.picked(host, generation),
+    });
+    if (generation !== pub.generation) {
+      await session.hangup(); // stopped while negotiating
+      return;
+    }
+    pub.session = session;
+    watchConnection(pub);
+    pub.describeNode();
+  } catch (e) {
+    if (generation === pub.generation) {
+      await stopPublish();
+      pub.say(explain(e, 'publish'), true);
+    }
+  }
+}
+
+async function stopPublish() {
+  await pub.hangup();
+  if (localMedia) {
+    localMedia.getTracks().forEach(t => t.stop());
+    localMedia = null;
+  }
+  if (stopPattern) {
+    stopPattern();
+    stopPattern = null;
+  }
+  $('local').srcObject = null;
+  pub.say('Not publishing.');
+  pub.busy(false);
+}
+
+async function startPlay() {
+  player.busy(true);
+  const generation = player.generation;
+  try {
+    const name = streamName();
+    const url = endpoint('whep', name);
+    player.url.textContent = `WHEP endpoint: ${url}?nodeGroup=${nodeGroup}&requestId=…`;
+    let session = null;
+    for (let attempt = 1; session === null; attempt++) {
+      player.say('Asking the proxy for an edge that carries the stream…');
+      try {
+        session = await play(url, { nodeGroup }, {
+          video: $('remote'),
+          onEndpointChanged: host => player.picked(host, generation),
+        });
+      } catch (e) {
+        // 404: no edge carries it yet (or nobody publishes it): give heartbeats a moment before giving up.
+        if (e.status !== 404 || attempt >= PLAY_RETRIES) {
+          throw e;
+        }
+        player.say(`No edge carries ${APP}/${name} yet; retrying (${attempt}/${PLAY_RETRIES - 1})…`);
+        await new Promise(r => setTimeout(r, RETRY_MS));
+      }
+      if (generation !== player.generation) {
+        if (session) {
+          await session.hangup(); // stopped while negotiating
+        }
+        return;
+      }
+    }
+    player.session = session;
+    watchConnection(player);
+    player.describeNode();
+  } catch (e) {
+    if (generation === player.generation) {
+      await stopPlay();
+      player.say(explain(e, 'play'), true);
+    }
+  }
+}
+
+async function stopPlay() {
+  await player.hangup();
+  $('remote').srcObject = null;
+  player.say('Not playing.');
+  player.busy(false);
+}
+
+function watchConnection(side) {
+  const pc = side.session.pc;
+  pc.addEventListener('connectionstatechange', () => {
+    if (side.session && side.session.pc === pc) {
+      side.describeNode();
+    }
+  });
+}
+
+function explain(e, what) {
+  if (e.name === 'NotAllowedError' || e.name === 'NotFoundError' || e.name === 'NotReadableError') {
+    return `No camera (${e.name}: ${e.message}). Choose "test pattern" to publish without one.`;
+  }
+  if (what === 'play' && e.status === 404) {
+    return `Nothing to play: no edge carries ${APP}/${$('stream').value.trim()}. Publish it first. (${e.message})`;
+  }
+  return `Could not ${what}: ${e.message}`;
+}
+
+async function camera() {
+  if (!navigator.mediaDevices || !navigator.mediaDevices.getUserMedia) {
+    const e = new Error('this browser gives no camera access on this page');
+    e.name = 'NotFoundError';
+    throw e;
+  }
+  return navigator.mediaDevices.getUserMedia({ video: { width: 640, height: 480 }, audio: true });
+}
+
+/** A moving picture drawn on a canvas: lets anyone publish without a camera (and shows latency, with the clock). */
+function testPattern(name) {
+  const canvas = document.createElement('canvas');
+  canvas.width = 640;
+  canvas.height = 480;
+  const g = canvas.getContext('2d');
+  let x = 0;
+  const draw = () => {
+    g.fillStyle = '#1d2b53';
+    g.fillRect(0, 0, 640, 480);
+    g.fillStyle = '#29adff';
+    g.fillRect(x, 0, 80, 480);
+    x = (x + 6) % 640;
+    g.fillStyle = '#fff';
+    g.font = 'bold 40px system-ui, sans-serif';
+    g.fillText(`${APP}/${name}`, 40, 200);
+    g.font = '32px ui-monospace, monospace';
+    g.fillText(new Date().toISOString().slice(11, 23), 40, 260);
+  };
+  draw();
+  // A timer rather than requestAnimationFrame: frames keep coming while the tab is in the background.
+  const timer = setInterval(draw, 1000 / 30);
+  stopPattern = () => clearInterval(timer);
+  return canvas.captureStream(30);
+}
+
+/** The cluster table, and the node names on both live lines. */
+async function refreshNodes() {
+  try {
+    const res = await fetch(NODES_URL, { cache: 'no-store' });
+    if (!res.ok) {
+      throw new Error(`${NODES_URL} answered ${res.status}`);
+    }
+    const view = await res.json();
+    nodeGroup = view.nodeGroup;
+    $('nodeGroup').textContent = nodeGroup;
+    nodesByAddress = new Map(view.nodes.map(n => [n.address, n]));
+    renderNodes(view);
+    $('cluster-status').textContent = view.streams.length
+      ? 'Streams: ' + view.streams.map(s => `${s.streamGuid} on ${s.nodes.map(l => l.id).join(', ')}`).join('; ')
+      : 'No stream is live.';
+  } catch (e) {
+    $('cluster-status').textContent = `Cluster view unavailable: ${e.message}`;
+  }
+  pub.describeNode();
+  player.describeNode();
+  await Promise.all([pub.sampleStats(), player.sampleStats()]).catch(() => {});
+}
+
+function renderNodes(view) {
+  const body = $('nodes');
+  body.replaceChildren(...view.nodes.map(n => {
+    const tr = document.createElement('tr');
+    const you = [];
+    if (pub.sessionHost === n.address) { tr.classList.add('you-publish'); you.push('your publish'); }
+    if (player.sessionHost === n.address) { tr.classList.add('you-play'); you.push('your play'); }
+    for (const text of [n.id, n.role, n.subGroup, n.state, n.address, n.publishers, n.subscribers, you.join(', ')]) {
+      const td = document.createElement('td');
+      td.textContent = String(text);
+      tr.append(td);
+    }
+    return tr;
+  }));
+}
+
+/**
+ * The signalling log. smproxy-client.js keeps its requests on the session it returns, which a failed attempt never
+ * returns, so the page watches fetch for the proxy's paths instead: every attempt shows, failures included.
+ */
+function logProxyRequests() {
+  const realFetch = window.fetch.bind(window);
+  window.fetch = async (input, init = {}) => {
+    const url = String(input instanceof Request ? input.url : input);
+    if (!url.includes(PROXY_PATH)) {
+      return realFetch(input, init);
+    }
+    const method = init.method || 'GET';
+    try {
+      const res = await realFetch(input, init);
+      const host = res.headers.get('Session-Host');
+      addLog(`${method} ${shorten(url)} → ${res.status}${host ? ` (Session-Host: ${host})` : ''}`, !res.ok);
+      return res;
+    } catch (e) {
+      addLog(`${method} ${shorten(url)} → ${e.message}`, true);
+      throw e;
+    }
+  };
+}
+
+/** Same-origin paths, and session tokens cut to their end (their start is the same JWT header): the log is for reading who was asked what. */
+function shorten(url) {
+  const path = url.startsWith(location.origin) ? url.slice(location.origin.length) : url;
+  return path.replace(/(\/resource\/)[^/?]*([^/?]{8})/, '$1…$2');
+}
+
+function addLog(text, bad) {
+  const li = document.createElement('li');
+  li.textContent = `${new Date().toLocaleTimeString()}  ${text}`;
+  li.classList.toggle('bad', bad);
+  const list = $('requests');
+  list.append(li);
+  while (list.children.length > 200) {
+    list.firstElementChild.remove();
+  }
+  list.scrollTop = list.scrollHeight;
+}
+
+logProxyRequests();
+$('publish').addEventListener('click', startPublish);
+$('unpublish').addEventListener('click', stopPublish);
+$('play').addEventListener('click', startPlay);
+$('stop').addEventListener('click', stopPlay);
+window.addEventListener('pagehide', () => { pub.hangup(); player.hangup(); });
+refreshNodes();
+setInterval(refreshNodes, 1000);
