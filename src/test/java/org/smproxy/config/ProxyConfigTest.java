@@ -30,6 +30,16 @@ class ProxyConfigTest {
         assertThat(c.relay().allowedOrigins()).containsExactly("*");
         assertThat(c.relay().sessionSecret()).isEmpty();
         assertThat(c.relay().sessionTtl()).isEqualTo(Duration.ofHours(12));
+        assertThat(c.webSocket().maxFrameBytes()).isEqualTo(64 * 1024);
+        assertThat(c.webSocket().maxSessionsPerAddress()).isEqualTo(200);
+        assertThat(c.webSocket().idleTimeout()).isZero();
+        assertThat(c.webSocket().pingInterval()).isEqualTo(Duration.ofSeconds(30));
+        assertThat(c.webSocket().queueBytes()).isEqualTo(256 * 1024);
+        assertThat(c.webSocket().reapUnhealthyAfter()).isEqualTo(Duration.ofSeconds(10));
+        assertThat(c.hls().cacheBytes()).isEqualTo(128L * 1024 * 1024);
+        assertThat(c.hls().segmentTtl()).isEqualTo(Duration.ofSeconds(30));
+        assertThat(c.hls().playlistMaxAge()).isEqualTo(Duration.ofMillis(500));
+        assertThat(c.hls().blockingTimeout()).isEqualTo(Duration.ofSeconds(12));
         assertThat(c.standalone().bindAddress()).isEqualTo("0.0.0.0");
         assertThat(c.standalone().httpsPort()).isEqualTo(8443);
         assertThat(c.standalone().httpPort()).isEqualTo(-1);
