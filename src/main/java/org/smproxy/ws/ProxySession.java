@@ -61,10 +61,8 @@ public final class ProxySession {
         if (target.userAgent() != null) {
             b.header("User-Agent", target.userAgent());
         }
-        String subprotocol = client.getNegotiatedSubprotocol();
-        if (subprotocol != null && !subprotocol.isEmpty()) {
-            b.subprotocols(subprotocol);
-        }
+        // Red5's own Stream Manager always asks nodes for "json", whatever the browser offered.
+        b.subprotocols("json");
         b.buildAsync(target.upstream(), new NodeListener()).whenComplete((ws, failure) -> {
             if (failure != null) {
                 log.warn("WebSocket session {} ({}): node {} unreachable: {}", id, target.label(), target.nodeAddress(),
