@@ -44,10 +44,6 @@ public final class AdminServlet extends ApiServlet {
     public record StateChange(String state) {
     }
 
-    @Override
-    protected long nowMillis() {
-        return cluster.nowMillis();
-    }
 
     @Override
     protected void handle(Call call) throws IOException {

@@ -36,10 +36,6 @@ public final class EventServlet extends ApiServlet {
                                int subscribers) {
     }
 
-    @Override
-    protected long nowMillis() {
-        return cluster.nowMillis();
-    }
 
     @Override
     protected void handle(Call call) throws IOException {

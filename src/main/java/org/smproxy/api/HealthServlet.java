@@ -25,10 +25,6 @@ public final class HealthServlet extends ApiServlet {
     public record Health(String status, Map<String, GroupHealth> nodeGroups) {
     }
 
-    @Override
-    protected long nowMillis() {
-        return cluster.nowMillis();
-    }
 
     @Override
     protected void handle(Call call) throws IOException {

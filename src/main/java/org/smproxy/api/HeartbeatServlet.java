@@ -59,10 +59,6 @@ public final class HeartbeatServlet extends ApiServlet {
     public record Ack(String nodeId, String address, String state, long heartbeatIntervalMs, long heartbeatTimeoutMs) {
     }
 
-    @Override
-    protected long nowMillis() {
-        return cluster.nowMillis();
-    }
 
     @Override
     protected void handle(Call call) throws IOException {

@@ -20,10 +20,6 @@ public final class MetricsServlet extends ApiServlet {
         this.cluster = cluster;
     }
 
-    @Override
-    protected long nowMillis() {
-        return cluster.nowMillis();
-    }
 
     @Override
     protected void handle(Call call) throws IOException {

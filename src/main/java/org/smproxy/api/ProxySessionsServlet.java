@@ -46,10 +46,6 @@ public final class ProxySessionsServlet extends ApiServlet {
                               long creationTime) {
     }
 
-    @Override
-    protected long nowMillis() {
-        return System.currentTimeMillis();
-    }
 
     @Override
     protected void handle(Call call) throws IOException {

@@ -26,10 +26,6 @@ public final class StreamsServlet extends ApiServlet {
         this.cluster = cluster;
     }
 
-    @Override
-    protected long nowMillis() {
-        return cluster.nowMillis();
-    }
 
     @Override
     protected void handle(Call call) throws IOException {

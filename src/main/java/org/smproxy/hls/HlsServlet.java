@@ -24,7 +24,6 @@ import org.smproxy.http.ApiException;
 import org.smproxy.http.AsyncIo;
 import org.smproxy.http.ErrorDialect;
 import org.smproxy.http.Errors;
-import org.smproxy.http.Json;
 import org.smproxy.http.Params;
 import org.smproxy.http.RouteTokens;
 import org.smproxy.http.UpstreamException;
@@ -321,19 +320,7 @@ public final class HlsServlet extends HttpServlet {
         if (e.status() >= 500) {
             log.warn("HLS {}: {} ({})", call.req.getRequestURI(), e.getMessage(), e.status());
         }
-        try {
-            byte[] body = Json.MAPPER.writeValueAsBytes(ErrorDialect.SM2.body(e.getMessage(), System.currentTimeMillis()));
-            resp.setStatus(e.status());
-            if (e.retryAfterSeconds() != null) {
-                resp.setHeader("Retry-After", String.valueOf(e.retryAfterSeconds()));
-            }
-            resp.setContentType("application/json");
-            resp.setHeader("Cache-Control", "no-store");
-            resp.setContentLength(body.length);
-            AsyncIo.writeAndComplete(call.async, body);
-        } catch (com.fasterxml.jackson.core.JsonProcessingException impossible) {
-            call.async.complete();
-        }
+        AsyncIo.writeAndComplete(call.async, Errors.prepare(resp, e));
     }
 
     private static void writeErrorNow(HttpServletResponse resp, RuntimeException failure) {

@@ -34,7 +34,10 @@ public abstract class ApiServlet extends HttpServlet {
 
     protected abstract void handle(Call call) throws IOException;
 
-    protected abstract long nowMillis();
+    /** The time put into error bodies. */
+    protected long nowMillis() {
+        return System.currentTimeMillis();
+    }
 
     @Override
     protected void service(HttpServletRequest req, HttpServletResponse resp) throws IOException {

@@ -50,6 +50,28 @@ public final class Errors {
         return new ApiException(500, "internal error: " + failure.getClass().getSimpleName());
     }
 
+    /**
+     * Sets an error's status and headers on a response and returns its JSON body, for async callers that write the
+     * body themselves without blocking.
+     */
+    public static byte[] prepare(HttpServletResponse resp, ApiException e) {
+        byte[] body;
+        try {
+            body = Json.MAPPER.writeValueAsBytes(ErrorDialect.SM2.body(e.getMessage(), System.currentTimeMillis()));
+        } catch (com.fasterxml.jackson.core.JsonProcessingException impossible) {
+            throw new IllegalStateException(impossible);
+        }
+        resp.setStatus(e.status());
+        if (e.retryAfterSeconds() != null) {
+            resp.setHeader("Retry-After", String.valueOf(e.retryAfterSeconds()));
+        }
+        resp.setContentType("application/json");
+        resp.setCharacterEncoding("UTF-8");
+        resp.setHeader("Cache-Control", "no-store");
+        resp.setContentLength(body.length);
+        return body;
+    }
+
     public static void write(HttpServletResponse resp, ErrorDialect dialect, Throwable failure, long nowMillis)
             throws IOException {
         ApiException e = toApi(failure);

@@ -26,7 +26,6 @@ import org.smproxy.http.RouteTokens;
 import org.smproxy.http.AsyncIo;
 import org.smproxy.http.ErrorDialect;
 import org.smproxy.http.Errors;
-import org.smproxy.http.Json;
 import org.smproxy.http.NodeClient;
 import org.smproxy.http.UpstreamException;
 
@@ -296,8 +295,7 @@ public final class RelayServlet extends HttpServlet {
             ex.async.complete();
             return;
         }
-        byte[] body = errorBody(p2c, e);
-        AsyncIo.writeAndComplete(ex.async, body);
+        AsyncIo.writeAndComplete(ex.async, Errors.prepare(p2c, e));
     }
 
     private static void writeErrorNow(HttpServletRequest req, HttpServletResponse resp, RuntimeException failure) {
@@ -305,23 +303,6 @@ public final class RelayServlet extends HttpServlet {
             Errors.write(resp, ErrorDialect.SM2, failure, System.currentTimeMillis());
         } catch (java.io.IOException e) {
             log.debug("{} {}: client went away before its error", req.getMethod(), req.getRequestURI());
-        }
-    }
-
-    private static byte[] errorBody(HttpServletResponse p2c, ApiException e) {
-        try {
-            byte[] body = Json.MAPPER.writeValueAsBytes(ErrorDialect.SM2.body(e.getMessage(), System.currentTimeMillis()));
-            p2c.setStatus(e.status());
-            if (e.retryAfterSeconds() != null) {
-                p2c.setHeader("Retry-After", String.valueOf(e.retryAfterSeconds()));
-            }
-            p2c.setContentType("application/json");
-            p2c.setCharacterEncoding("UTF-8");
-            p2c.setHeader("Cache-Control", "no-store");
-            p2c.setContentLength(body.length);
-            return body;
-        } catch (com.fasterxml.jackson.core.JsonProcessingException impossible) {
-            throw new IllegalStateException(impossible);
         }
     }
 

@@ -4,12 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.net.http.HttpClient;
 import java.net.http.HttpResponse;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Properties;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -24,10 +22,10 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.smproxy.config.ProxyConfig;
 import org.smproxy.standalone.StandaloneServer;
 import org.smproxy.testing.Https;
 import org.smproxy.testing.RecordingNode;
+import org.smproxy.testing.TestProxy;
 
 /** The HLS proxy against stand-in edges on real sockets: routing, rewriting, the shared cache, failures, bad input. */
 class HlsProxyTest {
@@ -37,6 +35,7 @@ class HlsProxyTest {
 
     @TempDir
     static Path dir;
+    static TestProxy proxy;
     static StandaloneServer server;
     static HttpClient http;
     static String base;
@@ -63,24 +62,13 @@ class HlsProxyTest {
 
     @BeforeAll
     static void start() throws Exception {
-        Path ks = dir.resolve("ks.p12");
-        new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "keytool").toString(), "-genkeypair",
-                "-alias", "t", "-keyalg", "EC", "-dname", "CN=localhost", "-ext", "SAN=ip:127.0.0.1", "-storetype",
-                "PKCS12", "-keystore", ks.toString(), "-storepass", "changeit", "-keypass", "changeit")
-                .inheritIO().start().waitFor();
-        Files.writeString(dir.resolve("cluster.json"), "{\"nodeGroups\":[{\"name\":\"ng1\"}]}");
-        Properties p = new Properties();
-        p.setProperty("cluster.file", dir.resolve("cluster.json").toString());
-        p.setProperty("cluster.heartbeat.timeout", "10m");
-        p.setProperty("api.node.secret", SECRET);
-        p.setProperty("proxy.hls.playlistMaxAge", "5s"); // the 200-viewer test must see one playlist, not one per tick
-        p.setProperty("standalone.bind", "127.0.0.1");
-        p.setProperty("standalone.https.port", "0");
-        p.setProperty("standalone.keystore.file", ks.toString());
-        p.setProperty("standalone.keystore.password", "changeit");
-        server = StandaloneServer.start(ProxyConfig.fromProperties(p, dir));
-        http = Https.trustingClient();
-        base = "https://127.0.0.1:" + server.httpsPort();
+        proxy = TestProxy.start(dir, "{\"nodeGroups\":[{\"name\":\"ng1\"}]}", Map.of(
+                "cluster.heartbeat.timeout", "10m",
+                "api.node.secret", SECRET,
+                "proxy.hls.playlistMaxAge", "5s")); // the 200-viewer test must see one playlist, not one per tick
+        server = proxy.server;
+        http = proxy.client;
+        base = proxy.base;
         edgeA = new RecordingNode();
         edgeB = new RecordingNode();
         edgeA.behave(s -> hls(s, "A"));
@@ -104,8 +92,8 @@ class HlsProxyTest {
         if (edgeB != null) {
             edgeB.close();
         }
-        if (server != null) {
-            server.close();
+        if (proxy != null) {
+            proxy.close();
         }
     }
 

@@ -6,11 +6,9 @@ import static org.awaitility.Awaitility.await;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpResponse;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
-import java.util.Properties;
 
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -18,7 +16,6 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.smproxy.cluster.ClusterModel;
 import org.smproxy.cluster.NodeState;
-import org.smproxy.config.ProxyConfig;
 import org.smproxy.sim.SimCluster;
 import org.smproxy.sim.SimNode;
 import org.smproxy.sim.SimNodeConfig;
@@ -27,6 +24,7 @@ import org.smproxy.sim.SimPublisher;
 import org.smproxy.sim.SyntheticVideo;
 import org.smproxy.standalone.StandaloneServer;
 import org.smproxy.testing.Https;
+import org.smproxy.testing.TestProxy;
 
 /**
  * Real WebRTC through the relay: simulated Red5 nodes registered by heartbeat, a publisher and a player that speak
@@ -39,6 +37,7 @@ class RelayMediaTest {
 
     @TempDir
     static Path dir;
+    static TestProxy proxy;
     static StandaloneServer server;
     static SimCluster cluster;
     static SimNode origin;
@@ -50,24 +49,11 @@ class RelayMediaTest {
 
     @BeforeAll
     static void start() throws Exception {
-        Path ks = dir.resolve("ks.p12");
-        new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "keytool").toString(), "-genkeypair",
-                "-alias", "t", "-keyalg", "EC", "-dname", "CN=localhost", "-ext", "SAN=ip:127.0.0.1", "-storetype",
-                "PKCS12", "-keystore", ks.toString(), "-storepass", "changeit", "-keypass", "changeit")
-                .inheritIO().start().waitFor();
-        Files.writeString(dir.resolve("cluster.json"), "{\"nodeGroups\":[{\"name\":\"ng1\",\"subGroups\":[{\"name\":\"us-east\"}]}]}");
-        Properties p = new Properties();
-        p.setProperty("cluster.file", dir.resolve("cluster.json").toString());
-        p.setProperty("cluster.heartbeat.interval", "300ms");
-        p.setProperty("cluster.heartbeat.timeout", "5s");
-        p.setProperty("api.node.secret", SECRET);
-        p.setProperty("standalone.bind", "127.0.0.1");
-        p.setProperty("standalone.https.port", "0");
-        p.setProperty("standalone.keystore.file", ks.toString());
-        p.setProperty("standalone.keystore.password", "changeit");
-        server = StandaloneServer.start(ProxyConfig.fromProperties(p, dir));
-        base = "https://127.0.0.1:" + server.httpsPort();
-        client = Https.trustingClient();
+        proxy = TestProxy.start(dir, "{\"nodeGroups\":[{\"name\":\"ng1\",\"subGroups\":[{\"name\":\"us-east\"}]}]}",
+                Map.of("cluster.heartbeat.interval", "300ms", "cluster.heartbeat.timeout", "5s", "api.node.secret", SECRET));
+        server = proxy.server;
+        base = proxy.base;
+        client = proxy.client;
         cluster = new SimCluster(SimNodeConfig.defaults().nodeGroup("ng1").subGroup("us-east")
                 .proxy(URI.create(base), SECRET).heartbeatIntervalMs(300));
         origin = cluster.startOrigin("origin-1");
@@ -85,8 +71,8 @@ class RelayMediaTest {
         if (cluster != null) {
             cluster.close();
         }
-        if (server != null) {
-            server.close();
+        if (proxy != null) {
+            proxy.close();
         }
     }
 

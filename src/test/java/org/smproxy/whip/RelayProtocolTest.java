@@ -6,14 +6,12 @@ import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.http.HttpClient;
 import java.net.http.HttpResponse;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Properties;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 
@@ -22,11 +20,11 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.smproxy.config.ProxyConfig;
 import org.smproxy.http.RouteTokens;
 import org.smproxy.standalone.StandaloneServer;
 import org.smproxy.testing.Https;
 import org.smproxy.testing.RecordingNode;
+import org.smproxy.testing.TestProxy;
 
 /**
  * The relay's wire behaviour against stand-in nodes on real sockets: routing, what reaches a node and what comes
@@ -42,6 +40,7 @@ class RelayProtocolTest {
 
     @TempDir
     static Path dir;
+    static TestProxy proxy;
     static StandaloneServer server;
     static HttpClient client;
     static String base;
@@ -55,27 +54,14 @@ class RelayProtocolTest {
 
     @BeforeAll
     static void start() throws Exception {
-        Path ks = dir.resolve("ks.p12");
-        new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "keytool").toString(), "-genkeypair",
-                "-alias", "t", "-keyalg", "EC", "-dname", "CN=localhost", "-ext", "SAN=ip:127.0.0.1", "-storetype", "PKCS12", "-keystore",
-                ks.toString(), "-storepass", "changeit", "-keypass", "changeit").inheritIO().start().waitFor();
-        Files.writeString(dir.resolve("cluster.json"), "{\"nodeGroups\":[{\"name\":\"ng1\",\"shuffleSizeExpression\":\"1\"},"
-                + "{\"name\":\"ng-fail\",\"shuffleSizeExpression\":\"1\"},{\"name\":\"ng-dead\"},{\"name\":\"ng-slow\"}]}");
-        Properties p = new Properties();
-        p.setProperty("cluster.file", dir.resolve("cluster.json").toString());
-        p.setProperty("cluster.defaultNodeGroup", "ng1");
-        p.setProperty("cluster.heartbeat.timeout", "10m");
-        p.setProperty("api.node.secret", SECRET);
-        p.setProperty("proxy.upstream.timeout", "1s");
-        p.setProperty("proxy.upstream.connectTimeout", "1s");
-        p.setProperty("proxy.session.secret", SESSION_SECRET);
-        p.setProperty("standalone.bind", "127.0.0.1");
-        p.setProperty("standalone.https.port", "0");
-        p.setProperty("standalone.keystore.file", ks.toString());
-        p.setProperty("standalone.keystore.password", "changeit");
-        server = StandaloneServer.start(ProxyConfig.fromProperties(p, dir));
-        client = Https.trustingClient();
-        base = "https://127.0.0.1:" + server.httpsPort();
+        proxy = TestProxy.start(dir, "{\"nodeGroups\":[{\"name\":\"ng1\",\"shuffleSizeExpression\":\"1\"},"
+                + "{\"name\":\"ng-fail\",\"shuffleSizeExpression\":\"1\"},{\"name\":\"ng-dead\"},{\"name\":\"ng-slow\"}]}",
+                Map.of("cluster.defaultNodeGroup", "ng1", "cluster.heartbeat.timeout", "10m", "api.node.secret", SECRET,
+                        "proxy.upstream.timeout", "1s", "proxy.upstream.connectTimeout", "1s",
+                        "proxy.session.secret", SESSION_SECRET));
+        server = proxy.server;
+        client = proxy.client;
+        base = proxy.base;
 
         originLight = new RecordingNode();
         originBusy = new RecordingNode();
@@ -102,8 +88,8 @@ class RelayProtocolTest {
         if (silent != null) {
             silent.close();
         }
-        if (server != null) {
-            server.close();
+        if (proxy != null) {
+            proxy.close();
         }
     }
 

@@ -9,12 +9,11 @@ import java.net.http.HttpResponse;
 import java.net.http.WebSocket;
 import java.net.http.WebSocketHandshakeException;
 import java.nio.ByteBuffer;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Properties;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
@@ -29,10 +28,10 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.smproxy.config.ProxyConfig;
 import org.smproxy.standalone.StandaloneServer;
 import org.smproxy.testing.EchoWsNode;
 import org.smproxy.testing.Https;
+import org.smproxy.testing.TestProxy;
 
 /** The WebSocket relay against a stand-in node on a real socket: both URL shapes, frames, closes, limits, admin. */
 class WsRelayTest {
@@ -42,6 +41,7 @@ class WsRelayTest {
 
     @TempDir
     static Path dir;
+    static TestProxy proxy;
     static StandaloneServer server;
     static EchoWsNode node;
     static HttpClient http;
@@ -51,30 +51,19 @@ class WsRelayTest {
 
     @BeforeAll
     static void start() throws Exception {
-        Path ks = dir.resolve("ks.p12");
-        new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "keytool").toString(), "-genkeypair",
-                "-alias", "t", "-keyalg", "EC", "-dname", "CN=localhost", "-ext", "SAN=ip:127.0.0.1", "-storetype",
-                "PKCS12", "-keystore", ks.toString(), "-storepass", "changeit", "-keypass", "changeit")
-                .inheritIO().start().waitFor();
-        Files.writeString(dir.resolve("cluster.json"), "{\"nodeGroups\":[{\"name\":\"ng1\"}]}");
-        Properties p = new Properties();
-        p.setProperty("proxy.enabled", "true");
-        p.setProperty("cluster.file", dir.resolve("cluster.json").toString());
-        p.setProperty("cluster.heartbeat.timeout", "10m");
-        p.setProperty("api.node.secret", SECRET);
-        p.setProperty("api.admin.token", ADMIN);
-        p.setProperty("proxy.ws.maxSessionsPerAddress", "2000");
-        // A thousand handshakes at once on two busy cores can outlast the 3 s default; this test is about leaks.
-        p.setProperty("proxy.upstream.connectTimeout", "30s");
-        p.setProperty("proxy.cors.allowedOrigins", "https://good.example");
-        p.setProperty("standalone.bind", "127.0.0.1");
-        p.setProperty("standalone.https.port", "0");
-        p.setProperty("standalone.keystore.file", ks.toString());
-        p.setProperty("standalone.keystore.password", "changeit");
-        server = StandaloneServer.start(ProxyConfig.fromProperties(p, dir));
-        http = Https.trustingClient();
-        base = "https://127.0.0.1:" + server.httpsPort();
-        wss = "wss://127.0.0.1:" + server.httpsPort();
+        proxy = TestProxy.start(dir, "{\"nodeGroups\":[{\"name\":\"ng1\"}]}", Map.of(
+                "proxy.enabled", "true",
+                "cluster.heartbeat.timeout", "10m",
+                "api.node.secret", SECRET,
+                "api.admin.token", ADMIN,
+                "proxy.ws.maxSessionsPerAddress", "2000",
+                // A thousand handshakes at once on two busy cores can outlast the 3 s default; this test is about leaks.
+                "proxy.upstream.connectTimeout", "30s",
+                "proxy.cors.allowedOrigins", "https://good.example"));
+        server = proxy.server;
+        http = proxy.client;
+        base = proxy.base;
+        wss = proxy.wss;
         node = new EchoWsNode();
         String hb = "{\"id\":\"ws-origin\",\"nodeGroup\":\"ng1\",\"role\":\"allinone\",\"publicAddress\":\"127.0.0.1\","
                 + "\"httpPort\":" + node.port() + ",\"state\":\"INSERVICE\","
@@ -90,8 +79,8 @@ class WsRelayTest {
         if (node != null) {
             node.close();
         }
-        if (server != null) {
-            server.close();
+        if (proxy != null) {
+            proxy.close();
         }
     }
 
