@@ -26,6 +26,7 @@ public final class SimNode implements AutoCloseable {
     private final NodeHttpServer server;
     private final Signalling signalling;
     private final Heartbeat heartbeat;
+    private final HlsStreams hls;
     private volatile String state = "INSERVICE";
     private volatile boolean stopped;
 
@@ -42,6 +43,8 @@ public final class SimNode implements AutoCloseable {
         this.server = new NodeHttpServer(config.id(), config.bindAddress(), config.httpPort(), new NodeServlet(this));
         signalling.install(server.context());
         this.heartbeat = config.proxyBase() == null ? null : new Heartbeat(this);
+        this.hls = new HlsStreams(config.id(), config.apps());
+        HlsFilter.install(server.context(), hls, config.hlsToken());
     }
 
     SimNode start() {
@@ -62,6 +65,7 @@ public final class SimNode implements AutoCloseable {
             heartbeat.stop();
         }
         server.stop();
+        hls.closeAll();
         signalling.forgetAll();
         egress.closeAll();
         ingest.closeAll();
@@ -156,11 +160,12 @@ public final class SimNode implements AutoCloseable {
     private List<Map<String, Object>> streams(boolean withFrames) {
         Set<String> guids = new TreeSet<>(role().canPublish() ? ingest.publishing() : upstreamStreams());
         guids.addAll(egress.streams());
+        guids.addAll(hls.streams());
         List<Map<String, Object>> out = new ArrayList<>();
         for (String guid : guids) {
             Map<String, Object> s = new LinkedHashMap<>();
             s.put("streamGuid", guid);
-            s.put("publishing", isPublishing(guid));
+            s.put("publishing", isPublishing(guid) || (role().canPublish() && hls.serves(guid)));
             s.put("subscribers", subscriberCount(guid));
             if (withFrames) {
                 s.put("framesDecoded", framesDecoded(guid));
@@ -171,7 +176,12 @@ public final class SimNode implements AutoCloseable {
     }
 
     private Set<String> upstreamStreams() {
-        return origin == null || origin.isStopped() ? Set.of() : origin.publishingStreams();
+        if (origin == null || origin.isStopped()) {
+            return Set.of();
+        }
+        Set<String> live = new TreeSet<>(origin.publishingStreams());
+        live.addAll(origin.hlsStreams()); // an origin's HLS test pattern stands for an encoder publishing to it
+        return live;
     }
 
     /** The track a subscriber of this node is sent: local for publish-capable nodes, else the origin's. */
@@ -186,6 +196,33 @@ public final class SimNode implements AutoCloseable {
         config.iceServerLinks().forEach(link -> resp.addHeader("Link", link));
         resp.setStatus(HttpServletResponse.SC_NO_CONTENT);
     }
+
+    // ---- HLS (HlsStreams, HlsFilter, HlsPackager): a live ffmpeg test pattern per started stream ----
+
+    /**
+     * Starts (once) this node's live HLS of the stream, an ffmpeg test pattern served at {@link #hlsUrl}, and
+     * returns that URL once the first playlist exists. On an origin or all-in-one the stream then counts as
+     * published (heartbeats say so and its edges list it); an edge serves its own copy, independent of others.
+     *
+     * @throws IllegalStateException when ffmpeg is missing or fails to start
+     */
+    public URI startHls(String streamGuid) {
+        hls.start(streamGuid);
+        return hlsUrl(streamGuid);
+    }
+
+    /** Kills the stream's ffmpeg and deletes its files; false when it was not running. */
+    public boolean stopHls(String streamGuid) { return hls.stop(streamGuid); }
+    public Set<String> hlsStreams() { return hls.streams(); }
+    /** {@code http://<publicAddress>:<port>/<app>[/<room>]/<stream>.m3u8}, Red5's HLS URL. */
+    public URI hlsUrl(String streamGuid) { return baseUrl().resolve("/" + streamGuid + ".m3u8"); }
+    /** HLS requests (any method, any outcome) this node received for a path such as {@code /live/stream1_17.ts}. */
+    public long hlsRequests(String path) { return hls.requests(path); }
+    public long hlsRequests() { return hls.totalRequests(); }
+    /** Path to request count, for every HLS path requested so far. */
+    public Map<String, Long> hlsRequestCounts() { return hls.requestCounts(); }
+    public void resetHlsRequests() { hls.resetRequests(); }
+    HlsStreams hls() { return hls; }
 
     Ingest ingest() { return ingest; }
     Egress egress() { return egress; }

@@ -26,6 +26,8 @@ public final class SimNodeConfig {
     private URI proxyBase;
     private String nodeSecret;
     private long heartbeatIntervalMs = 2000;
+    /** Null: HLS playlists are open. */
+    private String hlsToken;
 
     public static SimNodeConfig defaults() {
         return new SimNodeConfig();
@@ -46,6 +48,7 @@ public final class SimNodeConfig {
         c.proxyBase = proxyBase;
         c.nodeSecret = nodeSecret;
         c.heartbeatIntervalMs = heartbeatIntervalMs;
+        c.hlsToken = hlsToken;
         return c;
     }
 
@@ -65,6 +68,8 @@ public final class SimNodeConfig {
     /** Base such as {@code https://127.0.0.1:8443}; null disables heartbeats. */
     public SimNodeConfig proxy(URI base, String secret) { proxyBase = base; nodeSecret = secret; return this; }
     public SimNodeConfig heartbeatIntervalMs(long value) { heartbeatIntervalMs = value; return this; }
+    /** Red5's HLS simple auth: playlists then need {@code ?token=<value>} (401 otherwise); null leaves them open. */
+    public SimNodeConfig hlsToken(String value) { hlsToken = value; return this; }
 
     public String id() { return id; }
     public NodeRole role() { return role; }
@@ -79,4 +84,5 @@ public final class SimNodeConfig {
     public URI proxyBase() { return proxyBase; }
     public String nodeSecret() { return nodeSecret; }
     public long heartbeatIntervalMs() { return heartbeatIntervalMs; }
+    public String hlsToken() { return hlsToken; }
 }

@@ -33,6 +33,10 @@
  * player.switchChannel();   // media goes on; edge.wsHandshakes() shows what the proxy forwarded
  * }</pre>
  *
+ * Live HLS: {@link org.smproxy.sim.SimNode#startHls} runs ffmpeg (a test pattern in 1 s TS segments) and the node
+ * serves {@code /<app>[/<room>]/<stream>.m3u8} and its segments, counting requests per path
+ * ({@link org.smproxy.sim.SimNode#hlsRequests(String)}); it needs ffmpeg on the PATH but no special network.
+ *
  * Media needs a non-loopback interface ({@code /work/shared/tools/netns-run} provides one).
  */
 package org.smproxy.sim;

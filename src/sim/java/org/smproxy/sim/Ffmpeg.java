@@ -1,0 +1,71 @@
+package org.smproxy.sim;
+
+import java.io.File;
+import java.util.ArrayList;
+import java.util.List;
+
+/** Finds ffmpeg and builds the live-HLS command {@link HlsPackager} runs (in the stream's directory). */
+final class Ffmpeg {
+
+    /** Property (or env {@code SIM_FFMPEG}) naming the ffmpeg binary; default: {@code ffmpeg} on the PATH. */
+    static final String PROPERTY = "sim.ffmpeg";
+
+    /**
+     * {@code sh -c WATCHDOG ffmpeg args...}: ffmpeg in the background, and a reader of the JVM's pipe (kept as fd 3,
+     * since an asynchronous list gets /dev/null as stdin) that kills ffmpeg on EOF. The shell exits with ffmpeg's
+     * status, so a crashed ffmpeg is visible as a dead process.
+     */
+    private static final String WATCHDOG = String.join("\n",
+            "exec 3<&0",
+            "\"$0\" \"$@\" </dev/null &",
+            "f=$!",
+            "{ read -r line <&3; kill \"$f\" 2>/dev/null; } &",
+            "w=$!",
+            "wait \"$f\"; s=$?",
+            "kill \"$w\" 2>/dev/null",
+            "exit \"$s\"");
+
+    private Ffmpeg() {
+    }
+
+    /** Writes {@code <name>.m3u8} and {@code <name>_<n>.ts} into the working directory. */
+    static List<String> hlsCommand(String name, long startNumber) {
+        List<String> cmd = new ArrayList<>(List.of("sh", "-c", WATCHDOG, binary()));
+        // Light on purpose (320x240, ultrafast, one thread): several of these share a 2-core test machine.
+        cmd.addAll(List.of("-hide_banner", "-nostdin", "-loglevel", "warning",
+                "-re", "-f", "lavfi", "-i", "testsrc2=size=320x240:rate=30",
+                "-re", "-f", "lavfi", "-i", "sine=frequency=440:sample_rate=48000",
+                "-c:v", "libx264", "-preset", "ultrafast", "-tune", "zerolatency", "-pix_fmt", "yuv420p",
+                "-g", "30", "-keyint_min", "30", "-sc_threshold", "0", "-b:v", "400k", "-threads", "1",
+                "-c:a", "aac", "-b:a", "48k", "-ac", "1",
+                "-f", "hls", "-hls_time", "1", "-hls_list_size", "6",
+                // temp_file: a segment appears under its name only when complete, so it is never served half-written
+                "-hls_flags", "delete_segments+independent_segments+temp_file",
+                "-start_number", Long.toString(startNumber),
+                "-hls_segment_filename", name + "_%d.ts",
+                name + ".m3u8"));
+        return cmd;
+    }
+
+    static String binary() {
+        String configured = System.getProperty(PROPERTY, System.getenv("SIM_FFMPEG"));
+        if (configured != null && !configured.isBlank()) {
+            if (!new File(configured).canExecute()) {
+                throw missing("ffmpeg not found at " + configured + " (" + PROPERTY + ")");
+            }
+            return configured;
+        }
+        for (String entry : System.getenv().getOrDefault("PATH", "").split(File.pathSeparator)) {
+            File candidate = new File(entry, "ffmpeg");
+            if (!entry.isEmpty() && candidate.canExecute()) {
+                return candidate.getAbsolutePath();
+            }
+        }
+        throw missing("ffmpeg not found on the PATH");
+    }
+
+    private static IllegalStateException missing(String what) {
+        return new IllegalStateException(what + "; simulated HLS needs it: apt-get install ffmpeg "
+                + "(scripts/install-deps.sh installs it)");
+    }
+}
