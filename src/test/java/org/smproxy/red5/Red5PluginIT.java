@@ -72,7 +72,8 @@ class Red5PluginIT {
         red5.setProperties(runHome.resolve("webapps/streammanager/WEB-INF/red5-web.properties"), Map.of(
                 "cluster.file", cluster.toString(),
                 "api.admin.token", ADMIN_TOKEN,
-                "api.node.secret", NODE_SECRET));
+                "api.node.secret", NODE_SECRET,
+                "proxy.enabled", "true"));
         red5.start();
         // The HTTP port opens before Red5 has refreshed the webapps' Spring contexts (that happens
         // on a separate "Loader:" thread afterwards), so wait for both webapps to answer, not just the port.
@@ -162,6 +163,35 @@ class Red5PluginIT {
                         "Origin", "https://page.example", "Access-Control-Request-Method", "POST");
                 assertThat(preflight.status()).as(preflight.toString()).isEqualTo(204);
             });
+        }
+    }
+
+    @Test
+    void webSocketSignallingIsRelayedInBothUrlShapesInsideRed5() throws Exception {
+        try (org.smproxy.testing.EchoWsNode node = new org.smproxy.testing.EchoWsNode()) {
+            String heartbeat = "{\"id\":\"local-edge\",\"nodeGroup\":\"ng1\",\"role\":\"allinone\","
+                    + "\"subGroup\":\"eu-west\",\"publicAddress\":\"127.0.0.1\",\"httpPort\":" + node.port()
+                    + ",\"state\":\"INSERVICE\",\"streams\":[{\"streamGuid\":\"live/wscam\",\"publishing\":true}]}";
+            Reply hb = red5.send("POST", "/as/v1/nodes/heartbeat", "application/json", heartbeat,
+                    "Authorization", "Bearer " + NODE_SECRET);
+            assertThat(hb.status()).as(hb.toString()).isEqualTo(200);
+            for (String path : List.of("/streammanager/?id=sm1&host=127.0.0.1:" + node.port() + "&app=live",
+                    "/as/v1/proxy/ws/subscribe/live/wscam?id=sm2&nodeGroup=ng1")) {
+                java.util.concurrent.CompletableFuture<String> echo = new java.util.concurrent.CompletableFuture<>();
+                java.net.http.WebSocket ws = HTTP.newWebSocketBuilder().buildAsync(
+                        URI.create("ws://127.0.0.1:" + red5.httpPort + path), new java.net.http.WebSocket.Listener() {
+                            @Override
+                            public java.util.concurrent.CompletionStage<?> onText(java.net.http.WebSocket w, CharSequence data,
+                                                                                  boolean last) {
+                                echo.complete(data.toString());
+                                return null;
+                            }
+                        }).get(10, TimeUnit.SECONDS);
+                ws.sendText("{\"isAvailable\":\"wscam\"}", true).get(5, TimeUnit.SECONDS);
+                assertThat(echo.get(10, TimeUnit.SECONDS)).as(path).isEqualTo("{\"isAvailable\":\"wscam\"}");
+                ws.sendClose(1000, "done").get(5, TimeUnit.SECONDS);
+            }
+            assertThat(node.handshakes()).extracting(org.smproxy.testing.EchoWsNode.Handshake::path).containsOnly("/live/");
         }
     }
 
