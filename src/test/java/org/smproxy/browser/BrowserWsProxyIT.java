@@ -1,0 +1,230 @@
+package org.smproxy.browser;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+import org.smproxy.browser.Browser.Page;
+import org.smproxy.config.ProxyConfig;
+import org.smproxy.sim.HostAddresses;
+import org.smproxy.sim.SimCluster;
+import org.smproxy.sim.SimNode;
+import org.smproxy.sim.SimNodeConfig;
+import org.smproxy.sim.WsHandshake;
+import org.smproxy.standalone.StandaloneServer;
+
+/**
+ * Chromium over Red5's WebSocket signalling through the proxy, from an https page of another origin: the fake
+ * camera is published to the origin and played from an edge of a simulated cluster (1 origin, 2 edges, joined by
+ * heartbeat). The SM 1.x shape is driven by Red5's own browser SDK (npm {@code red5pro-webrtc-sdk} 11,
+ * RTCPublisher/RTCSubscriber, fetched by {@code scripts/fetch-web-deps.sh}); the SM 2.0 shape, which SDK 11
+ * cannot address, by {@code smproxy-ws-client.js} with the same messages. Needs a non-loopback interface (run
+ * under {@code /work/shared/tools/netns-run}).
+ */
+@Timeout(180)
+class BrowserWsProxyIT {
+
+    static final String SECRET = "browser-ws-nodes";
+    static final Duration MEDIA = Duration.ofSeconds(20);
+    static final Duration CLUSTER = Duration.ofSeconds(15);
+
+    @TempDir
+    static Path dir;
+    static StandaloneServer server;
+    static String proxy;
+    static String wss;
+    static SimCluster cluster;
+    static SimNode origin;
+    static SimNode edge1;
+    static SimNode edge2;
+    static PageServer pages;
+    static Browser browser;
+
+    @BeforeAll
+    static void start() throws Exception {
+        assertThat(HostAddresses.firstNonLoopbackIpv4())
+                .as("WebRTC gathers no loopback candidates; run under /work/shared/tools/netns-run").isPresent();
+        Path deps = Path.of(System.getProperty("basedir", "."), "target", "web-deps");
+        assertThat(deps.resolve("node_modules/red5pro-webrtc-sdk/red5pro-sdk.min.js"))
+                .as("Red5's browser SDK is fetched from npm before the tests: run scripts/fetch-web-deps.sh")
+                .isRegularFile();
+        TestKeystore keystore = TestKeystore.create(dir, "proxy");
+        Files.writeString(dir.resolve("cluster.json"),
+                "{\"nodeGroups\":[{\"name\":\"ng1\",\"subGroups\":[{\"name\":\"us-east\"}]}]}");
+        Properties p = new Properties();
+        p.setProperty("proxy.enabled", "true"); // the SM 1.x socket endpoint, as in Red5
+        p.setProperty("cluster.file", dir.resolve("cluster.json").toString());
+        p.setProperty("cluster.heartbeat.interval", "300ms");
+        p.setProperty("cluster.heartbeat.timeout", "5s");
+        p.setProperty("api.node.secret", SECRET);
+        p.setProperty("standalone.bind", "127.0.0.1");
+        p.setProperty("standalone.https.port", "0");
+        p.setProperty("standalone.keystore.file", keystore.file().toString());
+        p.setProperty("standalone.keystore.password", keystore.password());
+        server = StandaloneServer.start(ProxyConfig.fromProperties(p, dir));
+        proxy = "https://127.0.0.1:" + server.httpsPort();
+        wss = "wss://127.0.0.1:" + server.httpsPort();
+        cluster = new SimCluster(SimNodeConfig.defaults().nodeGroup("ng1").subGroup("us-east")
+                .proxy(URI.create(proxy), SECRET).heartbeatIntervalMs(300));
+        origin = cluster.startOrigin("origin-1");
+        edge1 = cluster.startEdge("edge-1", origin);
+        edge2 = cluster.startEdge("edge-2", origin);
+        pages = new PageServer(dir, deps);
+        browser = Browser.start(dir.resolve("browser"));
+        await().atMost(CLUSTER).until(() -> server.core().cluster().nodes().size() == 3);
+    }
+
+    @AfterAll
+    static void stop() {
+        if (browser != null) {
+            browser.close();
+        }
+        if (pages != null) {
+            pages.close();
+        }
+        if (cluster != null) {
+            cluster.close();
+        }
+        if (server != null) {
+            server.close();
+        }
+    }
+
+    @Test
+    void red5sSdkPublishesAndPlaysThroughTheSm1SocketProxy() {
+        String name = "sdkshow";
+        String guid = "live/" + name;
+        Page publisher = browser.open(pages.https("ws-test.html"));
+        // Red5's testbed: the event API names the origin, the SDK connects to the proxy with it in connectionParams.
+        Map<String, Object> pub = ok(publisher, publisher.call("wsPublish", sdk(name, Map.of(),
+                proxy + "/streammanager/api/4.0/event/live/" + name + "?action=broadcast")));
+        assertThat(pub).containsEntry("client", "sdk");
+        String originAddress = address("origin-1");
+        assertThat(pub).containsEntry("serverAddress", originAddress);
+        await().atMost(MEDIA).until(() -> origin.framesDecoded(guid) > 30);
+        WsHandshake published = handshake(origin, "id=" + name);
+        assertThat(published.path()).isEqualTo("/live/");
+        assertForwarded(published);
+
+        awaitCarriedByEdges(guid);
+        Page viewer = browser.open(pages.https("ws-test.html"));
+        Map<String, Object> play = ok(viewer, viewer.call("wsPlay", sdk(name, Map.of("subscriptionId", "sdk-viewer-1"),
+                proxy + "/streammanager/api/4.0/event/live/" + name + "?action=subscribe")));
+        String edgeAddress = (String) play.get("serverAddress");
+        assertThat(edgeAddress).isIn(address("edge-1"), address("edge-2"));
+        SimNode edge = edgeAddress.equals(address("edge-1")) ? edge1 : edge2;
+        await().atMost(MEDIA).until(() -> longStat(viewer, "framesDecoded") > 30);
+        await().atMost(MEDIA).until(() -> longStat(viewer, "renderedFrames") > 10 && longStat(viewer, "videoWidth") > 0);
+        assertThat(edge.subscriberCount(guid)).isEqualTo(1);
+        WsHandshake played = handshake(edge, "id=sdk-viewer-1");
+        assertThat(played.path()).isEqualTo("/live/");
+        assertForwarded(played);
+
+        // The SDK hands signalling to the data channel and closes its sockets: the proxy holds no session, media goes on.
+        await().atMost(MEDIA).until(() -> server.core().wsSessions().size() == 0);
+        long decoded = longStat(viewer, "framesDecoded");
+        await().atMost(MEDIA).until(() -> longStat(viewer, "framesDecoded") > decoded + 30);
+
+        assertThat(ok(viewer, viewer.call("stop"))).containsEntry("stopped", true);
+        await().atMost(Duration.ofSeconds(10)).until(() -> edge.subscriberCount(guid) == 0);
+        assertThat(ok(publisher, publisher.call("stop"))).containsEntry("stopped", true);
+        await().atMost(Duration.ofSeconds(10)).until(() -> !origin.isPublishing(guid));
+        List.of(publisher, viewer).forEach(Page::close);
+    }
+
+    @Test
+    void theSm2SocketShapeCarriesABrowserPublisherAndPlayer() {
+        String name = "sm2ws";
+        String guid = "live/" + name;
+        Page publisher = browser.open(pages.https("ws-test.html"));
+        Map<String, Object> pub = ok(publisher, publisher.call("wsPublish", Map.of("streamName", name,
+                "endpoint", wss + "/as/v1/proxy/ws/publish/" + guid + "?id=" + name + "&nodeGroup=ng1")));
+        assertThat(pub).containsEntry("client", "smproxy-ws-client");
+        await().atMost(MEDIA).until(() -> origin.framesDecoded(guid) > 30);
+        WsHandshake published = handshake(origin, "id=" + name);
+        assertThat(published.path()).isEqualTo("/live/");
+        assertForwarded(published);
+
+        awaitCarriedByEdges(guid);
+        Page viewer = browser.open(pages.https("ws-test.html"));
+        ok(viewer, viewer.call("wsPlay", Map.of("streamName", name, "subscriptionId", "sm2-viewer-1",
+                "endpoint", wss + "/as/v1/proxy/ws/subscribe/" + guid + "?id=sm2-viewer-1&nodeGroup=ng1")));
+        await().atMost(MEDIA).until(() -> longStat(viewer, "framesDecoded") > 30);
+        await().atMost(MEDIA).until(() -> longStat(viewer, "renderedFrames") > 10);
+        SimNode edge = edge1.subscriberCount(guid) > 0 ? edge1 : edge2;
+        assertThat(edge.subscriberCount(guid)).isEqualTo(1);
+        WsHandshake played = handshake(edge, "id=sm2-viewer-1");
+        assertThat(played.path()).isEqualTo("/live/");
+        assertThat(played.query()).isEqualTo("id=sm2-viewer-1");
+        assertForwarded(played);
+
+        await().atMost(MEDIA).until(() -> server.core().wsSessions().size() == 0);
+        long decoded = longStat(viewer, "framesDecoded");
+        await().atMost(MEDIA).until(() -> longStat(viewer, "framesDecoded") > decoded + 30);
+
+        assertThat(ok(viewer, viewer.call("stop"))).containsEntry("stopped", true);
+        await().atMost(Duration.ofSeconds(10)).until(() -> edge.subscriberCount(guid) == 0);
+        assertThat(ok(publisher, publisher.call("stop"))).containsEntry("stopped", true);
+        await().atMost(Duration.ofSeconds(10)).until(() -> !origin.isPublishing(guid));
+        List.of(publisher, viewer).forEach(Page::close);
+    }
+
+    /** The SDK's configuration for the SM 1.x proxy, as Red5's testbed writes it (the node comes from lookup). */
+    private static Map<String, Object> sdk(String streamName, Map<String, Object> extra, String lookup) {
+        Map<String, Object> config = new java.util.LinkedHashMap<>();
+        config.put("host", "127.0.0.1");
+        config.put("port", server.httpsPort());
+        config.put("protocol", "wss");
+        config.put("app", "streammanager");
+        config.put("streamName", streamName);
+        config.put("connectionParams", Map.of("app", "live"));
+        config.put("lookup", lookup);
+        config.putAll(extra);
+        return config;
+    }
+
+    /** What Red5's Stream Manager tells a node about the browser behind it. */
+    private static void assertForwarded(WsHandshake h) {
+        assertThat(h.header("X-Forwarded-For")).hasValue("127.0.0.1");
+        assertThat(h.header("X-Forwarded-For-Meta-Port")).hasValueSatisfying(
+                p -> assertThat(Integer.parseInt(p)).isPositive());
+        assertThat(h.header("X-Forwarded-For-Meta-Secure")).hasValue("true");
+        assertThat(h.header("X-Forwarded-For-Meta-Type")).hasValue("WEB");
+        assertThat(h.header("User-Agent")).hasValueSatisfying(ua -> assertThat(ua).contains("Chrome"));
+    }
+
+    private static WsHandshake handshake(SimNode node, String queryPart) {
+        List<WsHandshake> all = node.wsHandshakes();
+        return all.stream().filter(h -> h.query() != null && List.of(h.query().split("&")).contains(queryPart))
+                .reduce((a, b) -> b)
+                .orElseThrow(() -> new AssertionError(node.id() + " saw no upgrade with " + queryPart + ": " + all));
+    }
+
+    private static String address(String nodeId) {
+        return server.core().cluster().findById(nodeId).orElseThrow().address();
+    }
+
+    private static void awaitCarriedByEdges(String guid) {
+        await().atMost(CLUSTER).until(() -> server.core().cluster().stream("ng1", guid)
+                .map(s -> s.locations().stream().filter(l -> !l.publishing()).count() == 2).orElse(false));
+    }
+
+    private static Map<String, Object> ok(Page page, Map<String, Object> result) {
+        return PageResults.ok(page, result);
+    }
+
+    private static long longStat(Page page, String name) {
+        return PageResults.longStat(page, name);
+    }
+}
