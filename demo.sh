@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The demo: builds (if needed) and starts the proxy over HTTPS with a simulated cluster (1 origin, 2 edges, real
-# WebRTC) and a page to publish your camera (WHIP) and watch it (WHEP) through the proxy.
+# WebRTC) and a page to publish your camera and watch it through the proxy (WHIP/WHEP or WebSocket signalling).
 #   ./demo.sh [--https-port N] [--bind ADDRESS]
 set -euo pipefail
 cd "$(dirname "$0")"

@@ -1,9 +1,18 @@
-// The demo page: publish (WHIP) and play (WHEP) through the proxy with smproxy-client.js, and show which node of
-// the simulated cluster serves each side. Plain ES module, no build step, everything from this origin.
+// The demo page: publish and play through the proxy, over WHIP/WHEP (smproxy-client.js) or Red5's WebSocket
+// signalling (smproxy-ws-client.js, SM 2.0 or SM 1.x URL shape), and show which node of the simulated cluster
+// serves each side. Plain ES module, no build step, everything from this origin.
 import { publish, play } from './smproxy-client.js';
+import { publishWs, playWs } from './smproxy-ws-client.js';
 
 const APP = 'live';
 const PROXY_PATH = '/as/v1/proxy/';
+/** Requests the signalling log shows: the relays, and the Stream Manager APIs the WebSocket path asks first. */
+const LOGGED_PATHS = [PROXY_PATH, '/as/v1/streams/', '/streammanager/api/'];
+const SIGNALLING = {
+  whip: { label: 'WHIP/WHEP', publish: 'WHIP', play: 'WHEP' },
+  ws2: { label: 'WebSocket, SM 2.0 shape', publish: 'WebSocket', play: 'WebSocket' },
+  ws1: { label: 'WebSocket, SM 1.x shape', publish: 'WebSocket', play: 'WebSocket' },
+};
 const NODES_URL = '/demo/nodes.json';
 /** Edges report a new stream with their next heartbeat (every second), so a play right after a publish may 404. */
 const PLAY_RETRIES = 6;
@@ -24,6 +33,9 @@ class Side {
     this.url = $(`${kind}-url`);
     this.session = null;
     this.sessionHost = null;
+    /** How this side's session signals: a SIGNALLING key; and whether its socket was handed to the data channel. */
+    this.mode = 'whip';
+    this.switched = false;
     this.lastBytes = null;
     /** Bumped by every start and stop, so an attempt still negotiating knows it was stopped meanwhile. */
     this.generation = 0;
@@ -59,8 +71,10 @@ class Side {
       ? `${n.id} (${n.role}, sub-group ${n.subGroup}, ${n.state}; ${n.publishers} publisher(s), ${n.subscribers} subscriber(s))`
       : 'a node the proxy no longer lists';
     const verb = this.kind === 'publish' ? 'Published to' : 'Played from';
-    this.say(`${verb} ${who} — Session-Host ${this.sessionHost} — WebRTC ${state}`,
-      state === 'failed' || state === 'disconnected');
+    const via = this.mode === 'whip' ? `Session-Host ${this.sessionHost}`
+      : `${SIGNALLING[this.mode].label} to ${this.sessionHost}`
+        + (this.switched ? ', signalling now on the data channel (socket closed)' : '');
+    this.say(`${verb} ${who} — ${via} — WebRTC ${state}`, state === 'failed' || state === 'disconnected');
   }
 
   async sampleStats() {
@@ -84,6 +98,7 @@ class Side {
     const session = this.session;
     this.session = null;
     this.sessionHost = null;
+    this.switched = false;
     this.lastBytes = null;
     this.stats.textContent = '';
     if (session) {
@@ -111,20 +126,108 @@ function endpoint(kind, name) {
   return `${location.origin}${PROXY_PATH}${kind}/${APP}/${name}`;
 }
 
+function signalling() {
+  return $('signalling').value;
+}
+
+/** Button captions follow the chosen signalling (the page's initial HTML says WHIP/WHEP). */
+function labelButtons() {
+  const s = SIGNALLING[signalling()];
+  $('publish').textContent = `Publish camera (${s.publish})`;
+  $('play').textContent = `Play (${s.play})`;
+}
+
+/**
+ * The WebSocket path asks the Stream Manager API for the node first, as Red5's clients do: SM 2.0's Streams API
+ * or SM 1.x's event API. Errors carry the status (404: no edge carries the stream yet).
+ */
+async function lookupNode(kind, mode, name) {
+  const url = mode === 'ws2'
+    ? `/as/v1/streams/stream/${nodeGroup}/${kind}/${APP}/${name}`
+    : `/streammanager/api/4.0/event/${APP}/${name}?action=${kind === 'publish' ? 'broadcast' : 'subscribe'}`;
+  const res = await fetch(url, { cache: 'no-store' });
+  const body = await res.json().catch(() => ({}));
+  if (!res.ok) {
+    const e = new Error(`${url} answered ${res.status}: ${body.error || body.errorMessage || res.statusText}`);
+    e.status = res.status;
+    throw e;
+  }
+  return (Array.isArray(body) ? body[0] : body).serverAddress;
+}
+
+/** The proxy's socket for that node: SM 2.0 /as/v1/proxy/ws/<action>/<app>/<stream>, or SM 1.x /streammanager/. */
+function socketUrl(kind, mode, name, host, id) {
+  const base = `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}`;
+  const node = encodeURIComponent(host);
+  return mode === 'ws2'
+    ? `${base}/as/v1/proxy/ws/${kind === 'publish' ? 'publish' : 'subscribe'}/${APP}/${name}?id=${id}&host=${node}`
+    : `${base}/streammanager/?id=${id}&host=${node}&app=${APP}`;
+}
+
+/** What the socket carries, in the signalling log: verbs and status codes, not SDP or every candidate. */
+function socketLog(side) {
+  const tag = side.kind === 'publish' ? 'publisher' : 'player';
+  return {
+    onSend: m => {
+      const verb = Object.keys(m)[0];
+      if (verb === 'handleCandidate') {
+        if (!m.data?.candidate?.candidate) addLog(`${tag} socket → handleCandidate (end of candidates)`, false);
+        return;
+      }
+      addLog(`${tag} socket → ${verb}`, false);
+    },
+    onFrame: f => {
+      const d = f.data || {};
+      if (d.code) addLog(`${tag} socket ← ${d.code}${d.message ? ` "${d.message}"` : ''}`, d.type === 'error');
+      else if (d.sdp) addLog(`${tag} socket ← ${d.sdp.type}`, false);
+      else if ('isAvailable' in f) addLog(`${tag} socket ← isAvailable: ${f.isAvailable}`, false);
+    },
+  };
+}
+
+/** A WebSocket session for one side: look the node up, open the proxy's socket to it, negotiate. */
+async function startSocket(side, mode, name, generation, options) {
+  side.say('Asking the Stream Manager API for a node…');
+  const host = await lookupNode(side.kind === 'publish' ? 'publish' : 'subscribe', mode, name);
+  side.picked(host, generation);
+  const id = side.kind === 'publish' ? name : `subscriber-${Math.random().toString(16).slice(2, 10)}`;
+  const url = socketUrl(side.kind, mode, name, host, id);
+  side.url.textContent = `WebSocket: ${url}`;
+  addLog(`${side.kind === 'publish' ? 'publisher' : 'player'} socket open ${shorten(url)}`, false);
+  const start = side.kind === 'publish' ? publishWs : playWs;
+  const session = await start(url, { streamName: name, subscriptionId: id, ...options, ...socketLog(side) });
+  session.switched.then(() => {
+    if (side.session === session) {
+      side.switched = true;
+      addLog(`${side.kind === 'publish' ? 'publisher' : 'player'} socket closed after switchChannel:`
+        + ' signalling goes on over the data channel, media keeps flowing', false);
+      side.describeNode();
+    }
+  });
+  return session;
+}
+
 async function startPublish() {
   pub.busy(true);
   const generation = pub.generation;
   try {
     const name = streamName();
+    const mode = signalling();
+    pub.mode = mode;
     localMedia = $('source').value === 'pattern' ? testPattern(name) : await camera();
     $('local').srcObject = localMedia;
-    const url = endpoint('whip', name);
-    pub.url.textContent = `WHIP endpoint: ${url}?nodeGroup=${nodeGroup}`;
-    pub.say('Asking the proxy for an origin…');
-    const session = await publish(url, { nodeGroup }, {
-      stream: localMedia,
-      onEndpointChanged: host => pub.picked(host, generation),
-    });
+    let session;
+    if (mode === 'whip') {
+      const url = endpoint('whip', name);
+      pub.url.textContent = `WHIP endpoint: ${url}?nodeGroup=${nodeGroup}`;
+      pub.say('Asking the proxy for an origin…');
+      session = await publish(url, { nodeGroup }, {
+        stream: localMedia,
+        onEndpointChanged: host => pub.picked(host, generation),
+      });
+    } else {
+      session = await startSocket(pub, mode, name, generation, { stream: localMedia });
+    }
     if (generation !== pub.generation) {
       await session.hangup(); // stopped while negotiating
       return;
@@ -160,16 +263,22 @@ async function startPlay() {
   const generation = player.generation;
   try {
     const name = streamName();
+    const mode = signalling();
+    player.mode = mode;
     const url = endpoint('whep', name);
-    player.url.textContent = `WHEP endpoint: ${url}?nodeGroup=${nodeGroup}&requestId=…`;
+    if (mode === 'whip') {
+      player.url.textContent = `WHEP endpoint: ${url}?nodeGroup=${nodeGroup}&requestId=…`;
+    }
     let session = null;
     for (let attempt = 1; session === null; attempt++) {
       player.say('Asking the proxy for an edge that carries the stream…');
       try {
-        session = await play(url, { nodeGroup }, {
-          video: $('remote'),
-          onEndpointChanged: host => player.picked(host, generation),
-        });
+        session = mode === 'whip'
+          ? await play(url, { nodeGroup }, {
+            video: $('remote'),
+            onEndpointChanged: host => player.picked(host, generation),
+          })
+          : await startSocket(player, mode, name, generation, { video: $('remote') });
       } catch (e) {
         // 404: no edge carries it yet (or nobody publishes it): give heartbeats a moment before giving up.
         if (e.status !== 404 || attempt >= PLAY_RETRIES) {
@@ -304,7 +413,7 @@ function logProxyRequests() {
   const realFetch = window.fetch.bind(window);
   window.fetch = async (input, init = {}) => {
     const url = String(input instanceof Request ? input.url : input);
-    if (!url.includes(PROXY_PATH)) {
+    if (!LOGGED_PATHS.some(p => url.includes(p))) {
       return realFetch(input, init);
     }
     const method = init.method || 'GET';
@@ -343,6 +452,9 @@ $('publish').addEventListener('click', startPublish);
 $('unpublish').addEventListener('click', stopPublish);
 $('play').addEventListener('click', startPlay);
 $('stop').addEventListener('click', stopPlay);
+$('signalling').addEventListener('change', labelButtons);
+labelButtons();
 window.addEventListener('pagehide', () => { pub.hangup(); player.hangup(); });
 refreshNodes();
 setInterval(refreshNodes, 1000);
+window.smproxyReady = true; // for the browser test (Browser.open waits for it)

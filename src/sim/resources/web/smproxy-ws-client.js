@@ -14,7 +14,8 @@
  *       options: { streamName (required), subscriptionId (default: subscriber-<hex>),
  *                  video: HTMLVideoElement to render into }
  *   both:  { switchChannel: true (hand signalling to the 'red5pro' data channel and close the socket once the
- *            node offers it, as the SDK does), iceServers: [], timeoutMs: 15000, onFrame: frame => {} }
+ *            node offers it, as the SDK does), iceServers: [], timeoutMs: 15000, onFrame: frame => {} (each frame
+ *            received), onSend: message => {} (each message sent) }
  *
  *   Session: kind, pc, stream, streamName, subscriptionId, frames (every frame received, parsed),
  *            statusCodes(), socketOpen(), switched (Promise, resolves when the socket was handed off),
@@ -156,6 +157,9 @@ class WsSession {
   send(message) {
     if (this.ws && this.ws.readyState === WebSocket.OPEN) {
       this.ws.send(JSON.stringify(message));
+      if (this.options.onSend) {
+        try { this.options.onSend(message); } catch (e) { /* the page's business */ }
+      }
     }
   }
 

@@ -174,6 +174,17 @@ public final class Browser implements AutoCloseable {
             }
         }
 
+        /**
+         * Runs a script in the page (its {@code return} value, awaited if it is a promise, comes back as JSON
+         * values): for pages driven through their own controls rather than window functions.
+         */
+        public Object script(String script, Object... args) {
+            synchronized (Browser.this) {
+                driver.switchTo().window(handle);
+                return driver.executeScript(script, args);
+            }
+        }
+
         /** Closes the window, and with it every peer connection of the page (no DELETE is sent). */
         public void close() {
             synchronized (Browser.this) {

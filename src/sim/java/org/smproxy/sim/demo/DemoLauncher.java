@@ -31,8 +31,8 @@ import org.smproxy.standalone.StandaloneServer;
 
 /**
  * The demo: the standalone proxy over HTTPS plus a simulated cluster (one origin, two edges, real WebRTC) that
- * registers through the proxy's real heartbeat API, and a page on the proxy's own origin to publish a camera over
- * WHIP and watch it over WHEP through the proxy.
+ * registers through the proxy's real heartbeat API, and a page on the proxy's own origin to publish a camera and
+ * watch it through the proxy, over WHIP/WHEP or Red5's WebSocket signalling (SM 2.0 and SM 1.x shapes).
  *
  * <pre>java -jar streammanager-proxy-&lt;version&gt;-demo.jar --demo [--https-port N] [--bind ADDRESS]</pre>
  *
@@ -105,6 +105,8 @@ public final class DemoLauncher implements AutoCloseable {
         props.setProperty("cluster.file", clusterFile.toString());
         // Fast heartbeats so the nodes' client counts on the page follow a publish or a play within a second.
         props.setProperty("cluster.heartbeat.interval", "1s");
+        // The SM 1.x WebSocket endpoint (/streammanager/?host=..), off by default as in Red5; the page offers it.
+        props.setProperty("proxy.enabled", "true");
         props.setProperty("api.admin.token", adminToken);
         props.setProperty("api.node.secret", nodeSecret);
         // One replica, so any key will do; naming one spares the operator the warning meant for replicated proxies.
@@ -198,6 +200,16 @@ public final class DemoLauncher implements AutoCloseable {
         out.append("READY ").append(base).append("/\n");
         System.out.print(out);
         System.out.flush();
+    }
+
+    /** The running proxy (for tests in this package). */
+    StandaloneServer server() {
+        return server;
+    }
+
+    /** The page's URL as this process reaches it. */
+    String pageUrl() {
+        return localBase() + "/";
     }
 
     /** Stops the nodes first (they sign off by going silent), then the proxy. Safe to call twice. */

@@ -4,8 +4,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
+import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpResponse;
+import java.net.http.WebSocket;
+import java.net.http.WebSocketHandshakeException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -14,6 +17,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -94,12 +98,17 @@ class DemoLauncherIT {
             HttpResponse<String> index = Https.send(client, "GET", page, null);
             assertThat(index.statusCode()).isEqualTo(200);
             assertThat(index.headers().firstValue("Content-Type").orElse("")).startsWith("text/html");
-            assertThat(index.body()).contains("Publish camera (WHIP)", "Play (WHEP)", "demo.js");
-            for (String asset : List.of("/demo/demo.js", "/demo/demo.css", "/demo/smproxy-client.js", "/demo/")) {
+            assertThat(index.body()).contains("Publish camera (WHIP)", "Play (WHEP)", "demo.js", "id=\"signalling\"");
+            for (String asset : List.of("/demo/demo.js", "/demo/demo.css", "/demo/smproxy-client.js",
+                    "/demo/smproxy-ws-client.js", "/demo/")) {
                 assertThat(Https.send(client, "GET", base + asset, null).statusCode()).as(asset).isEqualTo(200);
             }
             assertThat(Https.send(client, "GET", base + "/demo/org/smproxy/sim/demo/DemoLauncher.class", null).statusCode())
                     .as("only the web folder is served").isEqualTo(404);
+
+            // proxy.enabled=true: the SM 1.x socket endpoint answers (here 400, no host=), where it would be 404 if off.
+            assertThat(upgradeStatus(client, base.replaceFirst("^https", "wss") + "/streammanager/?id=probe&app=live"))
+                    .isEqualTo(400);
 
             Matcher token = ADMIN_TOKEN.matcher(log);
             assertThat(token.find()).as("the admin token is printed:\n" + log).isTrue();
@@ -137,6 +146,17 @@ class DemoLauncherIT {
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertThat(p.exitValue()).isEqualTo(2);
         assertThat(out).contains("pass --demo", "usage:");
+    }
+
+    /** The HTTP status of a refused WebSocket upgrade (0 if it was accepted). */
+    private static int upgradeStatus(HttpClient client, String url) {
+        try {
+            client.newWebSocketBuilder().buildAsync(URI.create(url), new WebSocket.Listener() { }).join().abort();
+            return 0;
+        } catch (CompletionException e) {
+            assertThat(e.getCause()).isInstanceOf(WebSocketHandshakeException.class);
+            return ((WebSocketHandshakeException) e.getCause()).getResponse().statusCode();
+        }
     }
 
     private static Map<String, String> statesById(JsonNode nodes) {

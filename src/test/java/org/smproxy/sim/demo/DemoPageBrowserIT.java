@@ -1,0 +1,136 @@
+package org.smproxy.sim.demo;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import java.net.URI;
+import java.nio.file.Path;
+import java.time.Duration;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+import org.smproxy.browser.Browser;
+import org.smproxy.browser.Browser.Page;
+import org.smproxy.sim.HostAddresses;
+
+/**
+ * The demo page in Chromium, driven through its own controls: publish the fake camera and play it back through
+ * the proxy over WebSocket signalling (SM 2.0 shape to publish, SM 1.x shape to play) and over WHIP/WHEP. The demo
+ * runs in this JVM as {@code --demo} starts it (proxy, simulated cluster, page on the proxy's origin). Needs a
+ * non-loopback interface (run under {@code /work/shared/tools/netns-run}).
+ */
+@Timeout(180)
+class DemoPageBrowserIT {
+    static final Duration MEDIA = Duration.ofSeconds(25);
+
+    @TempDir
+    static Path dir;
+    static DemoLauncher demo;
+    static Browser browser;
+
+    @BeforeAll
+    static void start() throws Exception {
+        assertThat(HostAddresses.firstNonLoopbackIpv4())
+                .as("WebRTC gathers no loopback candidates; run under /work/shared/tools/netns-run").isPresent();
+        demo = DemoLauncher.start(new DemoOptions(0, "127.0.0.1"));
+        demo.startCluster();
+        demo.awaitNodesInService();
+        browser = Browser.start(dir.resolve("browser"));
+    }
+
+    @AfterAll
+    static void stop() {
+        if (browser != null) {
+            browser.close();
+        }
+        if (demo != null) {
+            demo.close();
+        }
+    }
+
+    @Test
+    void publishesAndPlaysOverWebSocketSignalling() {
+        Page page = browser.open(URI.create(demo.pageUrl()));
+        setUp(page, "wsdemo", "ws2");
+        assertThat(text(page, "publish")).isEqualTo("Publish camera (WebSocket)");
+        click(page, "publish");
+        awaitText(page, "publish-node", "Published to origin-1");
+        // Playing over the SM 1.x shape: each side signals the way it was started.
+        select(page, "signalling", "ws1");
+        click(page, "play");
+        awaitText(page, "play-node", "Played from edge-");
+        awaitRenderedFrames(page);
+        // The page hands both sockets to the data channel, as Red5's SDK does: the proxy holds no session.
+        awaitText(page, "play-node", "signalling now on the data channel");
+        awaitText(page, "publish-node", "signalling now on the data channel");
+        await().atMost(MEDIA).until(() -> demo.server().core().wsSessions().size() == 0);
+        long frames = renderedFrames(page);
+        await().atMost(MEDIA).until(() -> renderedFrames(page) > frames + 10);
+        assertThat(text(page, "requests")).contains("/as/v1/streams/stream/ng1/publish/live/wsdemo",
+                "/as/v1/proxy/ws/publish/live/wsdemo?id=wsdemo&host=", "NetStream.Publish.Start",
+                "/streammanager/api/4.0/event/live/wsdemo?action=subscribe", "/streammanager/?id=subscriber-",
+                "NetStream.Play.Start", "switchChannel");
+
+        click(page, "stop");
+        click(page, "unpublish");
+        awaitStreamGone("live/wsdemo");
+        page.close();
+    }
+
+    @Test
+    void theWhipWhepPathStillWorks() {
+        Page page = browser.open(URI.create(demo.pageUrl()));
+        setUp(page, "whipdemo", "whip");
+        assertThat(text(page, "publish")).isEqualTo("Publish camera (WHIP)");
+        click(page, "publish");
+        awaitText(page, "publish-node", "Published to origin-1");
+        click(page, "play");
+        awaitText(page, "play-node", "Played from edge-");
+        awaitRenderedFrames(page);
+        assertThat(text(page, "play-node")).contains("Session-Host");
+        assertThat(text(page, "requests")).contains("/as/v1/proxy/whip/live/whipdemo", "/as/v1/proxy/whep/live/whipdemo");
+        click(page, "stop");
+        click(page, "unpublish");
+        awaitStreamGone("live/whipdemo");
+        page.close();
+    }
+
+    private static void setUp(Page page, String stream, String signalling) {
+        page.script("document.getElementById('stream').value = arguments[0];", stream);
+        select(page, "source", "camera"); // Chromium's fake camera
+        select(page, "signalling", signalling);
+    }
+
+    private static void select(Page page, String id, String value) {
+        page.script("const s = document.getElementById(arguments[0]); s.value = arguments[1];"
+                + " s.dispatchEvent(new Event('change'));", id, value);
+    }
+
+    private static void click(Page page, String id) {
+        page.script("document.getElementById(arguments[0]).click();", id);
+    }
+
+    private static String text(Page page, String id) {
+        return (String) page.script("return document.getElementById(arguments[0]).textContent;", id);
+    }
+
+    private static void awaitText(Page page, String id, String part) {
+        await().atMost(MEDIA).until(() -> text(page, id), t -> t.contains(part));
+    }
+
+    private static long renderedFrames(Page page) {
+        Object n = page.script("return document.getElementById('remote').getVideoPlaybackQuality().totalVideoFrames;");
+        return n instanceof Number v ? v.longValue() : 0;
+    }
+
+    private static void awaitRenderedFrames(Page page) {
+        await().atMost(MEDIA).until(() -> renderedFrames(page) > 10);
+    }
+
+    /** Nobody publishes or plays it any more: no node lists it. */
+    private static void awaitStreamGone(String guid) {
+        await().atMost(Duration.ofSeconds(15)).until(() -> demo.server().core().cluster().stream("ng1", guid).isEmpty());
+    }
+}
