@@ -1,6 +1,7 @@
 // The demo page: publish and play through the proxy, over WHIP/WHEP (smproxy-client.js) or Red5's WebSocket
-// signalling (smproxy-ws-client.js, SM 2.0 or SM 1.x URL shape), and show which node of the simulated cluster
-// serves each side. Plain ES module, no build step, everything from this origin.
+// signalling (smproxy-ws-client.js, SM 2.0 or SM 1.x URL shape), play HLS through it (hls.js, window.Hls, when the
+// build packaged it), and show which node of the simulated cluster serves each side. Plain ES module, no build
+// step, everything from this origin.
 import { publish, play } from './smproxy-client.js';
 import { publishWs, playWs } from './smproxy-ws-client.js';
 
@@ -14,6 +15,7 @@ const SIGNALLING = {
   ws1: { label: 'WebSocket, SM 1.x shape', publish: 'WebSocket', play: 'WebSocket' },
 };
 const NODES_URL = '/demo/nodes.json';
+const HLS_START_URL = '/demo/hls';
 /** Edges report a new stream with their next heartbeat (every second), so a play right after a publish may 404. */
 const PLAY_RETRIES = 6;
 const RETRY_MS = 1000;
@@ -21,12 +23,16 @@ const RETRY_MS = 1000;
 const $ = id => document.getElementById(id);
 let nodeGroup = 'ng1';
 let nodesByAddress = new Map();
+let nodesById = new Map();
+/** Each node's HLS request count at the previous poll, to see which edge serves the HLS player. */
+let lastHlsRequests = new Map();
 
 /** One side of the page (publisher or player): its session, its status lines and its buttons. */
 class Side {
-  constructor(kind, startButton, stopButton) {
+  constructor(kind, startButton, stopButton, moreStartButtons = []) {
     this.kind = kind;
     this.start = $(startButton);
+    this.starts = [this.start, ...moreStartButtons.map($)];
     this.stop = $(stopButton);
     this.node = $(`${kind}-node`);
     this.stats = $(`${kind}-stats`);
@@ -36,6 +42,9 @@ class Side {
     /** How this side's session signals: a SIGNALLING key; and whether its socket was handed to the data channel. */
     this.mode = 'whip';
     this.switched = false;
+    /** HLS play: the stream, and the edge whose HLS request count grows (from nodes.json). */
+    this.hlsStream = null;
+    this.hlsEdge = null;
     this.lastBytes = null;
     /** Bumped by every start and stop, so an attempt still negotiating knows it was stopped meanwhile. */
     this.generation = 0;
@@ -43,7 +52,7 @@ class Side {
 
   busy(on) {
     this.generation++;
-    this.start.disabled = on;
+    this.starts.forEach(b => { b.disabled = on; });
     this.stop.disabled = !on;
   }
 
@@ -62,6 +71,12 @@ class Side {
 
   /** The live line: the node behind the Session-Host the proxy returned, as the cluster list names it. */
   describeNode() {
+    if (this.mode === 'hls' && this.session) {
+      const n = this.hlsEdge && nodesById.get(this.hlsEdge);
+      const who = n ? `${n.id} (${n.role}, ${n.state}; ${n.hlsRequests} HLS request(s) in all)` : 'an edge the proxy picked';
+      this.say(`Playing ${this.hlsStream} over HLS from ${who} — through the proxy's shared cache`);
+      return;
+    }
     if (!this.sessionHost) {
       return;
     }
@@ -87,6 +102,9 @@ class Side {
     this.lastBytes = bytes;
     if (this.kind === 'publish') {
       this.stats.textContent = `${s.framesSent} video frames sent, ${kbps} kbit/s`;
+    } else if (this.mode === 'hls') {
+      this.stats.textContent = `${s.framesDecoded} video frames shown, ${kbps} kbit/s, `
+        + `${s.currentTime.toFixed(1)} s played, ${s.fragments} segment(s) loaded`;
     } else {
       const v = $('remote');
       this.stats.textContent = `${s.framesDecoded} video frames decoded, ${kbps} kbit/s`
@@ -99,6 +117,8 @@ class Side {
     this.session = null;
     this.sessionHost = null;
     this.switched = false;
+    this.hlsStream = null;
+    this.hlsEdge = null;
     this.lastBytes = null;
     this.stats.textContent = '';
     if (session) {
@@ -108,7 +128,7 @@ class Side {
 }
 
 const pub = new Side('publish', 'publish', 'unpublish');
-const player = new Side('play', 'play', 'stop');
+const player = new Side('play', 'play', 'stop', ['play-hls']);
 let localMedia = null;
 let stopPattern = null;
 
@@ -312,6 +332,107 @@ async function stopPlay() {
   player.busy(false);
 }
 
+/**
+ * HLS through the proxy: the demo starts the nodes' test pattern (POST /demo/hls), waits until an edge lists it
+ * (their next heartbeat), then plays the proxy's playlist with hls.js (or natively where the browser plays HLS).
+ */
+async function startHlsPlay() {
+  player.busy(true);
+  const generation = player.generation;
+  player.mode = 'hls';
+  try {
+    const video = $('remote');
+    const native = !window.Hls && video.canPlayType('application/vnd.apple.mpegurl') !== '';
+    if (!native && !(window.Hls && window.Hls.isSupported())) {
+      throw new Error('no HLS player: hls.js is not in this build (run scripts/fetch-web-deps.sh, then rebuild'
+        + ' the demo) and this browser does not play HLS itself');
+    }
+    player.say('Starting the simulated nodes\' HLS test pattern (ffmpeg)…');
+    const res = await fetch(HLS_START_URL, { method: 'POST' });
+    const body = await res.json().catch(() => ({}));
+    if (!res.ok) {
+      throw new Error(body.error || `${HLS_START_URL} answered ${res.status}`);
+    }
+    const playlist = body.playlist;
+    player.url.textContent = `HLS playlist: ${location.origin}${playlist}`;
+    for (let attempt = 1; ; attempt++) {
+      if (generation !== player.generation) {
+        return;
+      }
+      const r = await fetch(playlist, { cache: 'no-store' });
+      if (r.ok) {
+        break;
+      }
+      if (r.status !== 404 || attempt >= PLAY_RETRIES) {
+        throw new Error(`${playlist} answered ${r.status}`);
+      }
+      player.say(`No edge serves ${body.streamGuid} yet; retrying (${attempt}/${PLAY_RETRIES - 1})…`);
+      await new Promise(r2 => setTimeout(r2, RETRY_MS));
+    }
+    if (generation !== player.generation) {
+      return;
+    }
+    player.session = native ? nativeHls(video, playlist) : hlsJs(video, playlist);
+    player.hlsStream = body.streamGuid;
+    player.describeNode();
+  } catch (e) {
+    if (generation === player.generation) {
+      await stopPlay();
+      player.say(`Could not play HLS: ${e.message}`, true);
+    }
+  }
+}
+
+/** hls.js on the player element, recovering as applications do (reload on network errors, media recovery). */
+function hlsJs(video, playlist) {
+  const hls = new window.Hls({ liveSyncDurationCount: 3 });
+  const session = { kind: 'hls', pc: null, fragments: 0, bytes: 0 };
+  hls.on(window.Hls.Events.FRAG_LOADED, (e, data) => {
+    session.fragments++;
+    session.bytes += data.frag.stats ? data.frag.stats.loaded || 0 : 0;
+  });
+  hls.on(window.Hls.Events.ERROR, (e, data) => {
+    if (!data.fatal) {
+      return;
+    }
+    addLog(`HLS: ${data.type}/${data.details}${data.response ? ` (${data.response.code})` : ''}; recovering`, true);
+    if (data.type === window.Hls.ErrorTypes.MEDIA_ERROR) {
+      hls.recoverMediaError();
+    } else {
+      setTimeout(() => hls.startLoad(), 1000);
+    }
+  });
+  hls.loadSource(playlist);
+  hls.attachMedia(video);
+  video.play().catch(() => {});
+  session.stats = async () => hlsStats(video, session);
+  session.hangup = async () => {
+    hls.destroy();
+    video.removeAttribute('src');
+    video.load();
+  };
+  return session;
+}
+
+/** Safari and others that play HLS themselves. */
+function nativeHls(video, playlist) {
+  const session = { kind: 'hls', pc: null, fragments: 0, bytes: 0 };
+  video.src = playlist;
+  video.play().catch(() => {});
+  session.stats = async () => hlsStats(video, session);
+  session.hangup = async () => {
+    video.removeAttribute('src');
+    video.load();
+  };
+  return session;
+}
+
+function hlsStats(video, session) {
+  const q = video.getVideoPlaybackQuality ? video.getVideoPlaybackQuality() : { totalVideoFrames: 0 };
+  return { framesDecoded: q.totalVideoFrames, bytesReceived: session.bytes, currentTime: video.currentTime,
+    fragments: session.fragments };
+}
+
 function watchConnection(side) {
   const pc = side.session.pc;
   pc.addEventListener('connectionstatechange', () => {
@@ -377,6 +498,8 @@ async function refreshNodes() {
     nodeGroup = view.nodeGroup;
     $('nodeGroup').textContent = nodeGroup;
     nodesByAddress = new Map(view.nodes.map(n => [n.address, n]));
+    nodesById = new Map(view.nodes.map(n => [n.id, n]));
+    followHls(view.nodes);
     renderNodes(view);
     $('cluster-status').textContent = view.streams.length
       ? 'Streams: ' + view.streams.map(s => `${s.streamGuid} on ${s.nodes.map(l => l.id).join(', ')}`).join('; ')
@@ -389,6 +512,23 @@ async function refreshNodes() {
   await Promise.all([pub.sampleStats(), player.sampleStats()]).catch(() => {});
 }
 
+/** While HLS plays, the edge serving it is the one whose HLS request count grew since the last poll. */
+function followHls(nodes) {
+  let best = null;
+  let bestGrowth = 0;
+  for (const n of nodes) {
+    const growth = n.hlsRequests - (lastHlsRequests.get(n.id) ?? n.hlsRequests);
+    if (growth > bestGrowth) {
+      best = n.id;
+      bestGrowth = growth;
+    }
+  }
+  lastHlsRequests = new Map(nodes.map(n => [n.id, n.hlsRequests]));
+  if (player.mode === 'hls' && player.session && best) {
+    player.hlsEdge = best;
+  }
+}
+
 function renderNodes(view) {
   const body = $('nodes');
   body.replaceChildren(...view.nodes.map(n => {
@@ -396,7 +536,12 @@ function renderNodes(view) {
     const you = [];
     if (pub.sessionHost === n.address) { tr.classList.add('you-publish'); you.push('your publish'); }
     if (player.sessionHost === n.address) { tr.classList.add('you-play'); you.push('your play'); }
-    for (const text of [n.id, n.role, n.subGroup, n.state, n.address, n.publishers, n.subscribers, you.join(', ')]) {
+    if (player.mode === 'hls' && player.session && player.hlsEdge === n.id) {
+      tr.classList.add('you-play');
+      you.push('your HLS play');
+    }
+    for (const text of [n.id, n.role, n.subGroup, n.state, n.address, n.publishers, n.subscribers, n.hlsRequests,
+      you.join(', ')]) {
       const td = document.createElement('td');
       td.textContent = String(text);
       tr.append(td);
@@ -452,6 +597,7 @@ $('publish').addEventListener('click', startPublish);
 $('unpublish').addEventListener('click', stopPublish);
 $('play').addEventListener('click', startPlay);
 $('stop').addEventListener('click', stopPlay);
+$('play-hls').addEventListener('click', startHlsPlay);
 $('signalling').addEventListener('change', labelButtons);
 labelButtons();
 window.addEventListener('pagehide', () => { pub.hangup(); player.hangup(); });

@@ -14,6 +14,8 @@ import java.util.List;
 import java.util.Properties;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -44,6 +46,8 @@ public final class DemoLauncher implements AutoCloseable {
     static final String NODE_GROUP = "ng1";
     static final String SUB_GROUP = "us-east";
     static final List<String> NODE_IDS = List.of("origin-1", "edge-1", "edge-2");
+    /** The HLS the page plays: the nodes' ffmpeg test pattern, started on first use (it costs three encoders). */
+    static final String HLS_STREAM = "live/testpattern";
     /** Nodes heartbeat every second, so three of them show up well within this. */
     private static final Duration REGISTRATION_TIMEOUT = Duration.ofSeconds(30);
     private static final Duration POLL_INTERVAL = Duration.ofMillis(200);
@@ -52,13 +56,16 @@ public final class DemoLauncher implements AutoCloseable {
     private final String adminToken;
     private final String nodeSecret;
     private final StandaloneServer server;
+    private final DemoWeb web;
     private SimCluster cluster;
+    private boolean hlsStarted;
     private boolean closed;
 
-    private DemoLauncher(String adminToken, String nodeSecret, StandaloneServer server) {
+    private DemoLauncher(String adminToken, String nodeSecret, StandaloneServer server, DemoWeb web) {
         this.adminToken = adminToken;
         this.nodeSecret = nodeSecret;
         this.server = server;
+        this.web = web;
     }
 
     public static void main(String[] args) {
@@ -124,7 +131,7 @@ public final class DemoLauncher implements AutoCloseable {
                     + " (in use? see Tomcat's error above); pick another port with --https-port N");
         }
         web.attach(server.core().cluster());
-        return new DemoLauncher(adminToken, nodeSecret, server);
+        return new DemoLauncher(adminToken, nodeSecret, server, web);
     }
 
     /** One origin in us-east and two edges playing what it ingests, heartbeating to the proxy like real nodes. */
@@ -146,6 +153,42 @@ public final class DemoLauncher implements AutoCloseable {
         for (SimNode n : cluster.nodes()) {
             log.info("simulated {} {} listening on {}", n.role().wireName(), n.id(), n.baseUrl());
         }
+        SimCluster nodes = cluster;
+        web.attachHls(new DemoWeb.HlsSource() {
+            @Override
+            public String start() {
+                return startHls();
+            }
+
+            @Override
+            public long requests(String nodeId) {
+                return nodes.node(nodeId).map(SimNode::hlsRequests).orElse(0L);
+            }
+        });
+    }
+
+    /**
+     * Starts the HLS test pattern on every node (once; ffmpeg per node, as each Red5 node segments on its own):
+     * the origin's makes the stream live, so its edges list it and the proxy can pick one.
+     *
+     * @throws IllegalStateException when ffmpeg is missing or fails, or the demo is stopping
+     */
+    synchronized String startHls() {
+        if (closed || cluster == null) {
+            throw new IllegalStateException("the demo is not running");
+        }
+        if (!hlsStarted) {
+            List<CompletableFuture<URI>> starts = cluster.nodes().stream()
+                    .map(n -> CompletableFuture.supplyAsync(() -> n.startHls(HLS_STREAM))).toList();
+            try {
+                starts.forEach(CompletableFuture::join);
+            } catch (CompletionException e) {
+                throw e.getCause() instanceof IllegalStateException ise ? ise : new IllegalStateException(e.getCause());
+            }
+            hlsStarted = true;
+            log.info("HLS test pattern {} started on {}", HLS_STREAM, NODE_IDS);
+        }
+        return HLS_STREAM;
     }
 
     /** Waits, bounded, until the admin API lists every simulated node as INSERVICE: the real registration path. */

@@ -29,7 +29,9 @@ import org.smproxy.http.Json;
  *   <li>{@code /} (exact) the page, {@code web/index.html};</li>
  *   <li>{@code /demo/*} the classpath folder {@code web/} (scripts, styles, the browser client);</li>
  *   <li>{@code /demo/nodes.json} the proxy's view of the cluster without anything secret, which the page polls to
- *       name the node behind each {@code Session-Host}.</li>
+ *       name the node behind each {@code Session-Host};</li>
+ *   <li>{@code POST /demo/hls} starts (once) the simulated nodes' live HLS test pattern and answers where the
+ *       proxy serves it; hls.js itself is {@code /demo/vendor/hls.js/hls.min.js} when the build packaged it.</li>
  * </ul>
  * Exact and longer-prefix mappings win over the relay's {@code /*}, so the relay keeps every other path (an app
  * named {@code demo} is shadowed, in the demo only).
@@ -37,6 +39,16 @@ import org.smproxy.http.Json;
 final class DemoWeb {
     static final String FILES_PREFIX = "/demo";
     static final String NODES_PATH = FILES_PREFIX + "/nodes.json";
+    static final String HLS_PATH = FILES_PREFIX + "/hls";
+
+    /** The simulated cluster's HLS, for the page's HLS player (the nodes' ffmpeg test pattern, not a WebRTC publish). */
+    interface HlsSource {
+        /** Starts the test pattern on the origin and the edges unless it runs; its stream GUID. */
+        String start();
+
+        /** HLS requests a node received so far (0 for an unknown node). */
+        long requests(String nodeId);
+    }
 
     /** Plain relative names only: no "..", no backslashes, no hidden files. */
     private static final Pattern SAFE_PATH = Pattern.compile("[A-Za-z0-9_-][A-Za-z0-9._-]*(/[A-Za-z0-9_-][A-Za-z0-9._-]*)*");
@@ -51,6 +63,7 @@ final class DemoWeb {
 
     private final String nodeGroup;
     private volatile ClusterModel cluster;
+    private volatile HlsSource hls;
 
     DemoWeb(String nodeGroup) {
         this.nodeGroup = nodeGroup;
@@ -64,6 +77,8 @@ final class DemoWeb {
         }
         Tomcat.addServlet(root, "demo-nodes", new NodesServlet());
         root.addServletMappingDecoded(NODES_PATH, "demo-nodes");
+        Tomcat.addServlet(root, "demo-hls", new HlsStartServlet());
+        root.addServletMappingDecoded(HLS_PATH, "demo-hls");
         Tomcat.addServlet(root, "demo-files", new FilesServlet());
         root.addServletMappingDecoded("", "demo-files"); // "" is the context root exactly: the page at "/"
         root.addServletMappingDecoded(FILES_PREFIX + "/*", "demo-files");
@@ -85,7 +100,15 @@ final class DemoWeb {
         this.cluster = model;
     }
 
-    /** Nodes and streams as the proxy knows them from heartbeats: ids, roles, states, addresses, client counts. */
+    /** Once the simulated cluster runs: its HLS (503 until then). */
+    void attachHls(HlsSource source) {
+        this.hls = source;
+    }
+
+    /**
+     * Nodes and streams as the proxy knows them from heartbeats: ids, roles, states, addresses, client counts; and
+     * from the simulated nodes themselves, the HLS requests each received (the proxy's cache keeps them low).
+     */
     Map<String, Object> nodesView() {
         List<Map<String, Object>> nodes = new ArrayList<>();
         for (Node n : cluster.nodes()) {
@@ -97,6 +120,8 @@ final class DemoWeb {
             m.put("address", n.address());
             m.put("publishers", (int) n.metric("connections.publisher"));
             m.put("subscribers", (int) n.metric("connections.subscriber"));
+            HlsSource source = hls;
+            m.put("hlsRequests", source == null ? 0 : source.requests(n.id()));
             nodes.add(m);
         }
         List<Map<String, Object>> streams = new ArrayList<>();
@@ -124,6 +149,29 @@ final class DemoWeb {
                 return;
             }
             Json.write(resp, 200, nodesView());
+        }
+    }
+
+    /** {@code POST /demo/hls}: {@code {"streamGuid", "playlist"}}, or 503 with the reason (e.g. no ffmpeg). */
+    private final class HlsStartServlet extends HttpServlet {
+        private static final long serialVersionUID = 1L;
+
+        @Override
+        protected void doPost(HttpServletRequest req, HttpServletResponse resp) throws IOException {
+            HlsSource source = hls;
+            if (source == null) {
+                Json.write(resp, 503, Map.of("error", "the simulated cluster is still starting"));
+                return;
+            }
+            String guid;
+            try {
+                guid = source.start();
+            } catch (IllegalStateException e) {
+                Json.write(resp, 503, Map.of("error", "the simulated nodes cannot make HLS: " + e.getMessage()));
+                return;
+            }
+            Json.write(resp, 200, Map.of("streamGuid", guid,
+                    "playlist", "/as/v1/proxy/hls/" + guid + ".m3u8?nodeGroup=" + nodeGroup));
         }
     }
 

@@ -1,6 +1,7 @@
 package org.smproxy.sim.demo;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
@@ -12,6 +13,7 @@ import java.net.http.WebSocketHandshakeException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -87,6 +89,7 @@ class DemoLauncherIT {
         CompletableFuture<String> ready = new CompletableFuture<>();
         Thread output = reader(p, log, ready);
         boolean exited;
+        List<ProcessHandle> children = new ArrayList<>();
         try {
             String page = ready.get(120, TimeUnit.SECONDS);
             Matcher url = Pattern.compile("https://localhost:(\\d+)/").matcher(page);
@@ -100,7 +103,7 @@ class DemoLauncherIT {
             assertThat(index.headers().firstValue("Content-Type").orElse("")).startsWith("text/html");
             assertThat(index.body()).contains("Publish camera (WHIP)", "Play (WHEP)", "demo.js", "id=\"signalling\"");
             for (String asset : List.of("/demo/demo.js", "/demo/demo.css", "/demo/smproxy-client.js",
-                    "/demo/smproxy-ws-client.js", "/demo/")) {
+                    "/demo/smproxy-ws-client.js", "/demo/vendor/hls.js/hls.min.js", "/demo/")) {
                 assertThat(Https.send(client, "GET", base + asset, null).statusCode()).as(asset).isEqualTo(200);
             }
             assertThat(Https.send(client, "GET", base + "/demo/org/smproxy/sim/demo/DemoLauncher.class", null).statusCode())
@@ -125,6 +128,16 @@ class DemoLauncherIT {
             assertThat(statesById(view.path("nodes"))).hasSize(3);
             assertThat(nodes.body()).as("no secret in the page's JSON").doesNotContain(token.group(1));
             assertThat(Files.exists(dir.resolve("data/smproxy-selfsigned.p12"))).isTrue();
+
+            // The page's HLS player: the nodes' ffmpeg test pattern, started on demand, played through the proxy.
+            HttpResponse<String> hls = Https.send(client, "POST", base + DemoWeb.HLS_PATH, "");
+            assertThat(hls.statusCode()).as(hls.body()).isEqualTo(200);
+            String playlist = base + JSON.readTree(hls.body()).path("playlist").asText();
+            await().atMost(Duration.ofSeconds(20))
+                    .until(() -> Https.send(client, "GET", playlist, null).statusCode() == 200);
+            assertThat(Https.send(client, "GET", playlist, null).body()).contains("/as/v1/proxy/hls/n/");
+            p.toHandle().descendants().forEach(children::add);
+            assertThat(children).as("an ffmpeg per node").hasSizeGreaterThanOrEqualTo(3);
         } finally {
             // SIGTERM, as a service manager sends. Through the handle: Process.destroy() also closes our end of the
             // pipe, and the shutdown lines checked below would be lost.
@@ -137,6 +150,9 @@ class DemoLauncherIT {
         }
         assertThat(exited).as("the demo stops on SIGTERM:\n" + log).isTrue();
         assertThat(log).contains("demo stopping: simulated nodes, then the proxy", "proxy core stopped");
+        for (ProcessHandle child : children) {
+            child.onExit().get(10, TimeUnit.SECONDS); // ffmpeg and its watchdog go with the demo
+        }
     }
 
     @Test
@@ -151,7 +167,8 @@ class DemoLauncherIT {
     /** The HTTP status of a refused WebSocket upgrade (0 if it was accepted). */
     private static int upgradeStatus(HttpClient client, String url) {
         try {
-            client.newWebSocketBuilder().buildAsync(URI.create(url), new WebSocket.Listener() { }).join().abort();
+            client.newWebSocketBuilder().buildAsync(URI.create(url), new WebSocket.Listener() { })
+                    .join().abort();
             return 0;
         } catch (CompletionException e) {
             assertThat(e.getCause()).isInstanceOf(WebSocketHandshakeException.class);

@@ -17,7 +17,8 @@ import org.smproxy.sim.HostAddresses;
 
 /**
  * The demo page in Chromium, driven through its own controls: publish the fake camera and play it back through
- * the proxy over WebSocket signalling (SM 2.0 shape to publish, SM 1.x shape to play) and over WHIP/WHEP. The demo
+ * the proxy over WebSocket signalling (SM 2.0 shape to publish, SM 1.x shape to play) and over WHIP/WHEP, and play
+ * the nodes' HLS with hls.js (needs ffmpeg, and hls.js from {@code scripts/fetch-web-deps.sh}). The demo
  * runs in this JVM as {@code --demo} starts it (proxy, simulated cluster, page on the proxy's origin). Needs a
  * non-loopback interface (run under {@code /work/shared/tools/netns-run}).
  */
@@ -94,6 +95,19 @@ class DemoPageBrowserIT {
         click(page, "stop");
         click(page, "unpublish");
         awaitStreamGone("live/whipdemo");
+        page.close();
+    }
+
+    @Test
+    void playsTheNodesHlsThroughTheProxyWithHlsJs() {
+        Page page = browser.open(URI.create(demo.pageUrl()));
+        assertThat(page.script("return typeof window.Hls;")).as("hls.js packaged from target/web-deps").isEqualTo("function");
+        click(page, "play-hls");
+        await().atMost(Duration.ofSeconds(40)).until(() -> renderedFrames(page) > 30);
+        awaitText(page, "play-node", "over HLS from edge-");
+        awaitText(page, "play-stats", "segment(s) loaded");
+        click(page, "stop");
+        awaitText(page, "play-node", "Not playing.");
         page.close();
     }
 
