@@ -204,7 +204,11 @@ public final class ProxySession {
             nodeOpen = false;
             markUnhealthy();
             log.debug("WebSocket session {} ({}): node closed {} {}", id, target.label(), statusCode, reason);
-            closeClient(statusCode, reason);
+            if (statusCode == 1006) {
+                closeClient(1011, "lost the node"); // no close frame: the node died or its connection broke
+            } else {
+                closeClient(statusCode, reason);
+            }
             return null;
         }
 
