@@ -27,10 +27,10 @@ import org.smproxy.standalone.StandaloneServer;
 /**
  * Chromium over Red5's WebSocket signalling through the proxy, from an https page of another origin: the fake
  * camera is published to the origin and played from an edge of a simulated cluster (1 origin, 2 edges, joined by
- * heartbeat). The SM 1.x shape is driven by Red5's own browser SDK (npm {@code red5pro-webrtc-sdk} 11,
- * RTCPublisher/RTCSubscriber, fetched by {@code scripts/fetch-web-deps.sh}); the SM 2.0 shape, which SDK 11
- * cannot address, by {@code smproxy-ws-client.js} with the same messages. Needs a non-loopback interface (run
- * under {@code /work/shared/tools/netns-run}).
+ * heartbeat). Both URL shapes are driven by {@code smproxy-ws-client.js}, which sends the messages of Red5's SDK
+ * 11-14 RTCPublisher/RTCSubscriber (the SDK itself is licensed for use with Red5 Pro only); the SM 1.x session finds
+ * its node through the event API first, as Red5's testbed does. Needs a non-loopback interface (run under
+ * {@code /work/shared/tools/netns-run}).
  */
 @Timeout(180)
 class BrowserWsProxyIT {
@@ -56,9 +56,6 @@ class BrowserWsProxyIT {
         assertThat(HostAddresses.firstNonLoopbackIpv4())
                 .as("WebRTC gathers no loopback candidates; run under /work/shared/tools/netns-run").isPresent();
         Path deps = Path.of(System.getProperty("basedir", "."), "target", "web-deps");
-        assertThat(deps.resolve("node_modules/red5pro-webrtc-sdk/red5pro-sdk.min.js"))
-                .as("Red5's browser SDK is fetched from npm before the tests: run scripts/fetch-web-deps.sh")
-                .isRegularFile();
         TestKeystore keystore = TestKeystore.create(dir, "proxy");
         Files.writeString(dir.resolve("cluster.json"),
                 "{\"nodeGroups\":[{\"name\":\"ng1\",\"subGroups\":[{\"name\":\"us-east\"}]}]}");
@@ -102,14 +99,14 @@ class BrowserWsProxyIT {
     }
 
     @Test
-    void red5sSdkPublishesAndPlaysThroughTheSm1SocketProxy() {
+    void theSm1SocketShapeCarriesAPublisherAndPlayerFoundThroughTheEventApi() {
         String name = "sdkshow";
         String guid = "live/" + name;
         Page publisher = browser.open(pages.https("ws-test.html"));
-        // Red5's testbed: the event API names the origin, the SDK connects to the proxy with it in connectionParams.
-        Map<String, Object> pub = ok(publisher, publisher.call("wsPublish", sdk(name, Map.of(),
+        // Red5's testbed: the event API names the origin, then the socket goes to the proxy naming it as host.
+        Map<String, Object> pub = ok(publisher, publisher.call("wsPublish", sm1(name, Map.of(),
                 proxy + "/streammanager/api/4.0/event/live/" + name + "?action=broadcast")));
-        assertThat(pub).containsEntry("client", "sdk");
+        assertThat(pub).containsEntry("client", "smproxy-ws-client");
         String originAddress = address("origin-1");
         assertThat(pub).containsEntry("serverAddress", originAddress);
         await().atMost(MEDIA).until(() -> origin.framesDecoded(guid) > 30);
@@ -119,7 +116,7 @@ class BrowserWsProxyIT {
 
         awaitCarriedByEdges(guid);
         Page viewer = browser.open(pages.https("ws-test.html"));
-        Map<String, Object> play = ok(viewer, viewer.call("wsPlay", sdk(name, Map.of("subscriptionId", "sdk-viewer-1"),
+        Map<String, Object> play = ok(viewer, viewer.call("wsPlay", sm1(name, Map.of("subscriptionId", "sdk-viewer-1"),
                 proxy + "/streammanager/api/4.0/event/live/" + name + "?action=subscribe")));
         String edgeAddress = (String) play.get("serverAddress");
         assertThat(edgeAddress).isIn(address("edge-1"), address("edge-2"));
@@ -131,7 +128,7 @@ class BrowserWsProxyIT {
         assertThat(played.path()).isEqualTo("/live/");
         assertForwarded(played);
 
-        // The SDK hands signalling to the data channel and closes its sockets: the proxy holds no session, media goes on.
+        // As the SDK does, signalling moves to the data channel and the sockets close: the proxy holds no session.
         await().atMost(MEDIA).until(() -> server.core().wsSessions().size() == 0);
         long decoded = longStat(viewer, "framesDecoded");
         await().atMost(MEDIA).until(() -> longStat(viewer, "framesDecoded") > decoded + 30);
@@ -180,15 +177,11 @@ class BrowserWsProxyIT {
         List.of(publisher, viewer).forEach(Page::close);
     }
 
-    /** The SDK's configuration for the SM 1.x proxy, as Red5's testbed writes it (the node comes from lookup). */
-    private static Map<String, Object> sdk(String streamName, Map<String, Object> extra, String lookup) {
+    /** An SM 1.x session: the page asks {@code lookup} (the event API) for the node and opens the proxy's socket. */
+    private static Map<String, Object> sm1(String streamName, Map<String, Object> extra, String lookup) {
         Map<String, Object> config = new java.util.LinkedHashMap<>();
-        config.put("host", "127.0.0.1");
-        config.put("port", server.httpsPort());
-        config.put("protocol", "wss");
-        config.put("app", "streammanager");
+        config.put("proxy", wss);
         config.put("streamName", streamName);
-        config.put("connectionParams", Map.of("app", "live"));
         config.put("lookup", lookup);
         config.putAll(extra);
         return config;
