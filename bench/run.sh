@@ -1,0 +1,342 @@
+#!/usr/bin/env bash
+# The benchmark, in one command: installs what it needs (nginx, JDK 17, Maven), builds the proxy and the load
+# generator, starts everything on 127.0.0.0/8 (stub node, WebSocket echo node, nginx TLS reverse proxy, the proxy),
+# runs WHEP, WebSocket, HLS and node-selection (JMH) benchmarks, stops everything, prints the table and writes it
+# into bench/README.md.
+#
+#   bench/run.sh [--quick] [--only whep,ws,hls,jmh] [--no-profile] [--proxy-jar JAR] [--no-readme] [--keep]
+#
+#   --quick       short runs (a smoke test of the harness, about 4 minutes; figures not meant to be kept)
+#   --only        run only these parts
+#   --no-profile  skip the JFR profiles of the proxy
+#   --proxy-jar   measure this standalone jar instead of building the working tree's (before/after comparisons)
+#   --no-readme   print the table, leave bench/README.md alone
+#   --keep        keep the work folder (configs, logs, raw results, JFR files)
+#   --before JAR  also measure an earlier build of the proxy, side by side in the same run (before/after table;
+#                 adds about 5 minutes)
+#
+# Every load loop is bounded in count and in time; every process started here is stopped on exit, also on failure.
+set -euo pipefail
+
+BENCH=$(cd "$(dirname "$0")" && pwd)
+ROOT=$(dirname "$BENCH")
+QUICK=0
+ONLY="whep,ws,hls,jmh"
+PROFILE=1
+PROXY_JAR=""
+README=1
+KEEP=0
+BEFORE_JAR=""
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --quick) QUICK=1 ;;
+    --only) ONLY="$2"; shift ;;
+    --no-profile) PROFILE=0 ;;
+    --proxy-jar) PROXY_JAR=$(readlink -f "$2"); shift ;;
+    --no-readme) README=0 ;;
+    --keep) KEEP=1 ;;
+    --before) BEFORE_JAR=$(readlink -f "$2"); shift ;;
+    *) echo "unknown option $1" >&2; exit 2 ;;
+  esac
+  shift
+done
+want() { [[ ",$ONLY," == *",$1,"* ]]; }
+
+START_EPOCH=$(date +%s)
+WORK=$(mktemp -d /tmp/smbench.XXXXXX)
+RESULTS="$WORK/results.properties"
+LOG="$WORK/run.log"
+PIDS=()
+
+log() { echo "[$(date +%H:%M:%S)] $*" | tee -a "$LOG" >&2; }
+
+cleanup() {
+  local rc=$?
+  set +e
+  for pid in "${PIDS[@]}"; do
+    kill -TERM "$pid" 2>/dev/null
+  done
+  for f in "$WORK/nginx/nginx.pid" "$WORK/stub/nginx.pid"; do
+    [ -f "$f" ] && kill -QUIT "$(cat "$f")" 2>/dev/null
+  done
+  for _ in $(seq 1 50); do
+    local alive=0
+    for pid in "${PIDS[@]}"; do kill -0 "$pid" 2>/dev/null && alive=1; done
+    [ $alive = 0 ] && break
+    sleep 0.2
+  done
+  for pid in "${PIDS[@]}"; do kill -KILL "$pid" 2>/dev/null; done
+  if [ $KEEP = 1 ] || [ $rc != 0 ]; then
+    echo "work folder kept: $WORK" >&2
+  else
+    rm -rf "$WORK"
+  fi
+  exit $rc
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+# ---- 1. what it needs ----------------------------------------------------------------------------------------------
+need_pkgs=()
+command -v nginx >/dev/null || [ -x /usr/sbin/nginx ] || need_pkgs+=(nginx)
+command -v java >/dev/null && java -version 2>&1 | grep -q 'version "17' || need_pkgs+=(openjdk-17-jdk-headless)
+command -v jcmd >/dev/null || need_pkgs+=(openjdk-17-jdk-headless)
+command -v mvn >/dev/null || need_pkgs+=(maven)
+command -v openssl >/dev/null || need_pkgs+=(openssl)
+command -v curl >/dev/null || need_pkgs+=(curl)
+if [ ${#need_pkgs[@]} -gt 0 ]; then
+  log "installing ${need_pkgs[*]}"
+  SUDO=""; [ "$(id -u)" = 0 ] || SUDO=sudo
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${need_pkgs[@]}" >/dev/null
+fi
+NGINX=$(command -v nginx || echo /usr/sbin/nginx)
+
+# ---- 2. build ------------------------------------------------------------------------------------------------------
+if [ -z "$PROXY_JAR" ]; then
+  PROXY_JAR=$(ls "$ROOT"/target/streammanager-proxy-*-standalone.jar 2>/dev/null | head -n 1 || true)
+  if [ -z "$PROXY_JAR" ] || [ -n "$(find "$ROOT/src/main" "$ROOT/pom.xml" -newer "$PROXY_JAR" -print -quit)" ]; then
+    log "building the proxy (mvn package, tests skipped)"
+    (cd "$ROOT" && mvn -B -q -DskipTests package) >>"$LOG" 2>&1
+    PROXY_JAR=$(ls "$ROOT"/target/streammanager-proxy-*-standalone.jar | head -n 1)
+  fi
+fi
+log "building the load generator and the JMH benchmarks"
+mvn -B -q -f "$BENCH/tools/pom.xml" package >>"$LOG" 2>&1
+if want jmh; then
+  mvn -B -q -f "$BENCH/jmh/pom.xml" package -Dproxy.jar="$PROXY_JAR" >>"$LOG" 2>&1
+fi
+TOOL=(java -Xms256m -Xmx2g -XX:+UseParallelGC -cp "$BENCH/tools/target/classes:$BENCH/tools/target/lib/*" smbench.Main)
+
+# ---- 3. the setting ------------------------------------------------------------------------------------------------
+mkdir -p "$WORK"/{conf,tls,stub/tmp,nginx/tmp,nginx/cache,hls/live,jfr}
+# nginx workers run as an unprivileged user: they read the HLS folder and write their cache and temp files
+chmod 755 "$WORK"
+[ "$(id -u)" = 0 ] && chown -R nobody "$WORK/stub/tmp" "$WORK/nginx/tmp" "$WORK/nginx/cache" 2>/dev/null || true
+"${TOOL[@]}" sdp --out "$WORK/bodies" >>"$LOG"
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 7 -subj "/CN=localhost" \
+  -addext "subjectAltName=DNS:localhost,IP:127.0.0.1" -keyout "$WORK/tls/key.pem" -out "$WORK/tls/cert.pem" 2>>"$LOG"
+openssl pkcs12 -export -inkey "$WORK/tls/key.pem" -in "$WORK/tls/cert.pem" -name smproxy \
+  -out "$WORK/tls/cert.p12" -passout pass:bench-pass
+for f in nginx-stub.conf nginx-proxy.conf proxy.properties cluster.json; do
+  sed "s#@WORK@#$WORK#g" "$BENCH/conf/$f" >"$WORK/conf/$f"
+done
+sed 's/^standalone.https.port=8443/standalone.https.port=8444/' "$WORK/conf/proxy.properties" >"$WORK/conf/before.properties"
+
+cores=$(nproc)
+mem_gib=$(awk '/MemTotal/ {printf "%.0f", $2/1048576}' /proc/meminfo)
+cpu_model=$(awk -F': ' '/model name/ {print $2; exit}' /proc/cpuinfo)
+{
+  echo "meta.date=$(date -u +%Y-%m-%dT%H:%MZ)"
+  echo "meta.cores=$cores"
+  echo "meta.mem_gib=$mem_gib"
+  echo "meta.cpu=$cpu_model"
+  echo "meta.kernel=$(uname -r)"
+  echo "meta.nginx=$($NGINX -v 2>&1 | sed 's#.*/##')"
+  echo "meta.java=$(java -version 2>&1 | head -n 1 | sed 's/.*"\(.*\)".*/\1/')"
+  echo "meta.proxy_jar=$(basename "$PROXY_JAR")"
+  echo "meta.commit=$(cd "$ROOT" && git rev-parse --short HEAD 2>/dev/null || echo unknown)"
+  echo "meta.load_at_start=$(cut -d' ' -f1 /proc/loadavg)"
+  echo "meta.quick=$QUICK"
+  echo "meta.nofile=$(ulimit -n)"
+} >>"$RESULTS"
+
+start_bg() { # name, command...: started in its own process group, logs in $WORK/<name>.log
+  local name=$1; shift
+  setsid "$@" >"$WORK/$name.log" 2>&1 &
+  PIDS+=($!)
+  eval "PID_${name//-/_}=$!"
+}
+wait_for() { # file pattern seconds
+  for _ in $(seq 1 $(($3 * 5))); do grep -q "$2" "$1" 2>/dev/null && return 0; sleep 0.2; done
+  log "timed out waiting for '$2' in $1"; tail -20 "$1" >&2; return 1
+}
+
+log "starting the stub node (nginx :8081), the WebSocket echo node (:8082), nginx (:9443), the proxy (:8443)"
+ulimit -n 20000 2>/dev/null || true
+$NGINX -p "$WORK/stub" -c "$WORK/conf/nginx-stub.conf" -e "$WORK/stub/error.log"
+$NGINX -p "$WORK/nginx" -c "$WORK/conf/nginx-proxy.conf" -e "$WORK/nginx/error.log"
+STUB_PID=$(cat "$WORK/stub/nginx.pid")
+NGINX_PID=$(cat "$WORK/nginx/nginx.pid")
+start_bg echo java -Xms64m -Xmx1g -XX:+UseParallelGC -cp "$BENCH/tools/target/classes:$BENCH/tools/target/lib/*" smbench.Main \
+  ws-echo --port 8082 --threads 1 --max-seconds 1800
+PROXY_OPTS=(-Xms512m -Xmx1g -XX:+UseG1GC -Dorg.slf4j.simpleLogger.logFile="$WORK/proxy-app.log")
+start_bg proxy java "${PROXY_OPTS[@]}" -jar "$PROXY_JAR" --config "$WORK/conf/proxy.properties"
+if [ -n "$BEFORE_JAR" ]; then
+  start_bg before java -Xms512m -Xmx1g -XX:+UseG1GC -Dorg.slf4j.simpleLogger.logFile="$WORK/before-app.log" \
+    -jar "$BEFORE_JAR" --config "$WORK/conf/before.properties"
+  echo "meta.before_jar=$(basename "$(dirname "$BEFORE_JAR")")/$(basename "$BEFORE_JAR")" >>"$RESULTS"
+fi
+wait_for "$WORK/echo.log" READY 30
+wait_for "$WORK/proxy.log" READY 60
+[ -n "$BEFORE_JAR" ] && wait_for "$WORK/before.log" READY 60
+echo "meta.proxy_opts=${PROXY_OPTS[*]}" | sed "s#$WORK#WORK#g" >>"$RESULTS"
+
+CPU_SPEC="proxy=$PID_proxy,nginx=$NGINX_PID,stub=$STUB_PID,echo=$PID_echo"
+[ -n "$BEFORE_JAR" ] && CPU_SPEC="$CPU_SPEC,before=$PID_before"
+TARGETS="direct nginx proxy"
+[ -n "$BEFORE_JAR" ] && TARGETS="direct nginx proxy before"
+PROXY=https://127.0.0.1:8443
+NGX=https://127.0.0.1:9443
+DIRECT=http://127.0.0.1:8081
+CLIENTS=127.0.0.2,127.0.0.3,127.0.0.4,127.0.0.5
+
+heartbeat() { # registers the HLS streams on the stub node (a static node may report its streams)
+  curl -sk -o /dev/null -w '%{http_code}' -X POST "$PROXY/as/v1/nodes/heartbeat" \
+    -H 'Authorization: Bearer bench-node-secret' -H 'Content-Type: application/json' \
+    -d '{"id":"stub","nodeGroup":"ng1","role":"allinone","publicAddress":"127.0.0.1","httpPort":8081,"wsPort":8082,
+         "state":"INSERVICE","metrics":{"connections.client":0},
+         "streams":[{"streamGuid":"live/hlsproxy","publishing":true,"subscribers":0}]}'
+}
+
+jfr_start() { [ $PROFILE = 1 ] && jcmd "$PID_proxy" JFR.start name="$1" settings=profile >>"$LOG" 2>&1 || true; }
+jfr_stop() {
+  [ $PROFILE = 1 ] || return 0
+  jcmd "$PID_proxy" JFR.stop name="$1" filename="$WORK/jfr/$1.jfr" >>"$LOG" 2>&1 || return 0
+  "${TOOL[@]}" jfr-top --jfr "$WORK/jfr/$1.jfr" --out "$WORK/jfr/$1.md" >/dev/null 2>>"$LOG" || true
+}
+
+run() { # label, seconds cap, tool args...: one bounded load run
+  local label=$1 cap=$2; shift 2
+  log "  $label"
+  timeout --signal=TERM --kill-after=10 "$cap" "${TOOL[@]}" "$@" --label "$label" --results "$RESULTS" \
+    --cpu "$CPU_SPEC" >>"$WORK/runs.log" 2>&1 || log "  $label failed (exit $?), see runs.log"
+}
+
+prop() { grep "^$1=" "$RESULTS" | tail -n 1 | cut -d= -f2-; }
+
+# ---- 4. WHEP ---------------------------------------------------------------------------------------------------------
+if want whep; then
+  if [ $QUICK = 1 ]; then SAT=4; FIX=4; WARM=1; JIT=5; else SAT=10; FIX=10; WARM=2; JIT=30; fi
+  W=(whep --bodies "$WORK/bodies" --threads 2 --sources $CLIENTS)
+  # The JVM compiles the TLS, HTTP and relay paths for about a minute of load (C2 is busy for that long);
+  # figures taken earlier would measure the compiler.
+  log "WHEP: warming up the proxy's JIT ($((JIT * 2))s of load, not recorded)"
+  timeout 120 "${TOOL[@]}" "${W[@]}" --url $PROXY --style proxy --mode keepalive --conns 64 --warmup 0 \
+    --duration $JIT --label warmup >>"$WORK/runs.log" 2>&1 || true
+  timeout 120 "${TOOL[@]}" "${W[@]}" --url $PROXY --style proxy --mode resumed --conns 64 --warmup 0 \
+    --duration $((JIT / 2)) --label warmup >>"$WORK/runs.log" 2>&1 || true
+  timeout 120 "${TOOL[@]}" "${W[@]}" --url $PROXY --style proxy --mode new --conns 64 --warmup 0 \
+    --duration $((JIT / 2)) --label warmup >>"$WORK/runs.log" 2>&1 || true
+  if [ -n "$BEFORE_JAR" ]; then
+    for m in keepalive resumed new; do
+      timeout 120 "${TOOL[@]}" "${W[@]}" --url https://127.0.0.1:8444 --style proxy --mode $m --conns 64 --warmup 0 \
+        --duration $((JIT / 2)) --label warmup >>"$WORK/runs.log" 2>&1 || true
+    done
+  fi
+  timeout 60 "${TOOL[@]}" "${W[@]}" --url $NGX --mode keepalive --conns 64 --warmup 0 --duration 3 \
+    --label warmup >>"$WORK/runs.log" 2>&1 || true
+  log "WHEP: saturation (closed loop, ${SAT}s each, targets interleaved)"
+  for mode in keepalive new resumed; do
+    for target in $TARGETS; do
+      [ $target = direct ] && [ $mode = resumed ] && continue # plain HTTP has no TLS session to resume
+      case $target in direct) url=$DIRECT; style=node ;; nginx) url=$NGX; style=node ;; proxy) url=$PROXY; style=proxy ;;
+        before) url=https://127.0.0.1:8444; style=proxy ;; esac
+      run "whep.sat.$mode.$target" $((SAT + 60)) "${W[@]}" --url $url --style $style --mode $mode --conns 64 \
+        --warmup $WARM --duration $SAT
+    done
+  done
+  log "WHEP: fixed offered rates (open loop, ${FIX}s each)"
+  for mode in keepalive new resumed; do
+    max=$(prop "whep.sat.$mode.nginx.cps"); max=${max%.*}
+    if [ -z "$max" ] || [ "$max" -le 0 ]; then continue; fi
+    if [ $mode = keepalive ]; then pcts="25 50 75"; else pcts="50"; fi
+    for pct in $pcts; do
+      rate=$((max * pct / 100))
+      for target in $TARGETS; do
+        case $target in direct) url=$DIRECT; style=node ;; nginx) url=$NGX; style=node ;; proxy) url=$PROXY; style=proxy ;;
+          before) url=https://127.0.0.1:8444; style=proxy ;; esac
+        run "whep.rate.$mode.$pct.$target" $((FIX + 60)) "${W[@]}" --url $url --style $style --mode $mode \
+          --conns 512 --rate $rate --warmup $WARM --duration $FIX
+      done
+    done
+  done
+  if [ $PROFILE = 1 ]; then
+    log "WHEP: profiling the proxy (JFR) under keep-alive and new-connection saturation (not recorded)"
+    jfr_start whep-keepalive
+    timeout 60 "${TOOL[@]}" "${W[@]}" --url $PROXY --style proxy --mode keepalive --conns 64 --warmup 0 \
+      --duration $SAT --label profile >>"$WORK/runs.log" 2>&1 || true
+    jfr_stop whep-keepalive
+    jfr_start whep-new
+    timeout 60 "${TOOL[@]}" "${W[@]}" --url $PROXY --style proxy --mode new --conns 64 --warmup 0 \
+      --duration $SAT --label profile >>"$WORK/runs.log" 2>&1 || true
+    jfr_stop whep-new
+  fi
+fi
+
+# ---- 5. WebSocket ------------------------------------------------------------------------------------------------------
+if want ws; then
+  if [ $QUICK = 1 ]; then STEPS=500,1000; MSGS=4; WSSAT=3; else STEPS=1000,3000,6000,9000; MSGS=15; WSSAT=8; fi
+  WS=(ws --threads 2 --sources $CLIENTS --steps $STEPS --rate 2000 --duration $MSGS --sat-sessions 1000 --sat-duration $WSSAT)
+  log "WebSocket: sessions stepped to ${STEPS##*,}, memory per session, fixed-rate relay, saturation"
+  run ws.direct 300 "${WS[@]}" --url "ws://127.0.0.1:8082/live/?id=d{i}" --mem none
+  sleep 2
+  # fresh nginx workers, so their memory starts from the same baseline as a new process (the WHEP runs grew it)
+  kill -HUP "$NGINX_PID"; sleep 4
+  run ws.nginx 400 "${WS[@]}" --url "wss://127.0.0.1:9443/streammanager/?id=n{i}&host=127.0.0.1:8081&app=live" \
+    --mem "nginx:$NGINX_PID"
+  sleep 2
+  log "  (proxy WebSocket warm-up, not recorded)"
+  timeout 120 "${TOOL[@]}" ws --threads 2 --sources $CLIENTS --steps 500 --rate 2000 --duration 10 --sat-duration 5 \
+    --url "wss://127.0.0.1:8443/streammanager/?id=w{i}&host=127.0.0.1:8081&app=live" --mem none --label warmup \
+    >>"$WORK/runs.log" 2>&1 || true
+  sleep 2
+  jfr_start ws
+  run ws.proxy 400 "${WS[@]}" --url "wss://127.0.0.1:8443/streammanager/?id=p{i}&host=127.0.0.1:8081&app=live" \
+    --mem "jvm:$PID_proxy"
+  jfr_stop ws
+  if [ -n "$BEFORE_JAR" ]; then
+    sleep 2
+    timeout 120 "${TOOL[@]}" ws --threads 2 --sources $CLIENTS --steps 500 --rate 2000 --duration 10 --sat-duration 5 \
+      --url "wss://127.0.0.1:8444/streammanager/?id=v{i}&host=127.0.0.1:8081&app=live" --mem none --label warmup \
+      >>"$WORK/runs.log" 2>&1 || true
+    sleep 2
+    run ws.before 400 "${WS[@]}" --url "wss://127.0.0.1:8444/streammanager/?id=b{i}&host=127.0.0.1:8081&app=live" \
+      --mem "jvm:$PID_before"
+  fi
+fi
+
+# ---- 6. HLS ------------------------------------------------------------------------------------------------------------
+if want hls; then
+  if [ $QUICK = 1 ]; then LIVE=8; BURST=4; VIEWERS=300; else LIVE=20; BURST=10; VIEWERS=1000; fi
+  log "HLS: $VIEWERS viewers of one live stream, through nginx (proxy_cache + lock) and the proxy"
+  [ "$(heartbeat)" = 200 ] || log "  heartbeat registering live/hlsproxy failed"
+  H=(hls --dir "$WORK/hls" --viewers $VIEWERS --live-seconds $LIVE --burst-seconds $BURST --seg-seconds 2
+     --seg-bytes 250000 --window 5 --sources $CLIENTS --access-log "$WORK/stub/hls-access.log")
+  run hls.nginx 200 "${H[@]}" --stream hlsnginx --url "$NGX/live/hlsnginx.m3u8"
+  run hls.proxy 200 "${H[@]}" --stream hlsproxy --url "$PROXY/as/v1/proxy/hls/live/hlsproxy.m3u8?nodeGroup=ng1"
+  curl -sk "$PROXY/as/v1/metrics" | grep -E '^smproxy_hls' | sed 's/^/hls.proxy.metrics./; s/{[^}]*}//; s/ /=/' \
+    >>"$RESULTS" || true
+fi
+
+# ---- 7. node selection (JMH) -------------------------------------------------------------------------------------------
+if want jmh; then
+  log "node selection: JMH, 10,000 nodes, 100,000 streams, heartbeats concurrently"
+  JMH_ARGS=(-rf json -rff "$WORK/jmh.json")
+  [ $QUICK = 1 ] && JMH_ARGS+=(-wi 1 -i 1 -w 1 -r 1 -p "shuffle=4")
+  timeout 600 java -cp "$BENCH/jmh/target/classes:$BENCH/jmh/target/lib/*:$PROXY_JAR" org.openjdk.jmh.Main \
+    "${JMH_ARGS[@]}" >"$WORK/jmh.log" 2>&1 || log "JMH failed, see jmh.log"
+  "${TOOL[@]}" report --jmh "$WORK/jmh.json" --results "$RESULTS" --jmh-only >>"$LOG" 2>&1 || true
+  if [ -n "$BEFORE_JAR" ]; then
+    log "node selection: the same with the earlier build"
+    timeout 600 java -cp "$BENCH/jmh/target/classes:$BENCH/jmh/target/lib/*:$BEFORE_JAR" org.openjdk.jmh.Main \
+      -rf json -rff "$WORK/jmh-before.json" "${JMH_ARGS[@]:4}" >"$WORK/jmh-before.log" 2>&1 || log "JMH (before) failed"
+    "${TOOL[@]}" report --jmh "$WORK/jmh-before.json" --results "$RESULTS" --jmh-only --prefix jmhbefore \
+      >>"$LOG" 2>&1 || true
+  fi
+fi
+
+# ---- 8. the table ------------------------------------------------------------------------------------------------------
+echo "meta.load_at_end=$(cut -d' ' -f1 /proc/loadavg)" >>"$RESULTS"
+echo "meta.seconds=$(($(date +%s) - START_EPOCH))" >>"$RESULTS"
+CMD="bench/run.sh"
+[ $QUICK = 1 ] && CMD="$CMD --quick"
+"${TOOL[@]}" report --results "$RESULTS" --jfr "$WORK/jfr" --out "$WORK/table.md" --command "$CMD"
+cat "$WORK/table.md"
+if [ $README = 1 ]; then
+  "${TOOL[@]}" report --results "$RESULTS" --jfr "$WORK/jfr" --out "$WORK/table.md" --command "$CMD" \
+    --readme "$BENCH/README.md" >/dev/null
+  log "table written to bench/README.md"
+fi
+cp "$RESULTS" "$BENCH/last-results.properties" 2>/dev/null || true
+log "done in $(($(date +%s) - START_EPOCH)) s"
