@@ -43,6 +43,12 @@ public final class StandaloneServer implements AutoCloseable {
     }
 
     public static void main(String[] args) {
+        // On one or two CPUs the common pool has parallelism 1, and then CompletableFuture runs its default async
+        // tasks (the JDK HTTP client uses them for every exchange) on a new thread each. An operator's -D wins.
+        if (System.getProperty("java.util.concurrent.ForkJoinPool.common.parallelism") == null) {
+            System.setProperty("java.util.concurrent.ForkJoinPool.common.parallelism",
+                    String.valueOf(Math.max(2, Runtime.getRuntime().availableProcessors() - 1)));
+        }
         try {
             LaunchOptions options = LaunchOptions.parse(args);
             StandaloneServer server = start(options.config());
@@ -120,6 +126,8 @@ public final class StandaloneServer implements AutoCloseable {
         // Red5's own tuning advice for a Stream Manager: a deep accept queue, so bursts of clients are not refused.
         connector.setProperty("acceptCount", "1000");
         connector.setProperty("maxConnections", "-1");
+        // Tomcat's default of 100 requests per connection makes busy clients redo a TLS handshake every 100.
+        connector.setProperty("maxKeepAliveRequests", "-1");
         connector.setProperty("address", s.bindAddress());
         connector.setSecure(true);
         // A port already taken must stop start-up, not leave a server that answers nowhere.
