@@ -160,10 +160,11 @@ STUB_PID=$(cat "$WORK/stub/nginx.pid")
 NGINX_PID=$(cat "$WORK/nginx/nginx.pid")
 start_bg echo java -Xms64m -Xmx1g -XX:+UseParallelGC -cp "$BENCH/tools/target/classes:$BENCH/tools/target/lib/*" smbench.Main \
   ws-echo --port 8082 --threads 1 --max-seconds 1800
-PROXY_OPTS=(-Xms512m -Xmx1g -XX:+UseG1GC -Dorg.slf4j.simpleLogger.logFile="$WORK/proxy-app.log")
+# 4 GB: the earlier build holds ~330 KB per WebSocket session, 9,000 of them would not fit in 1 GB
+PROXY_OPTS=(-Xms512m -Xmx4g -XX:+UseG1GC -Dorg.slf4j.simpleLogger.logFile="$WORK/proxy-app.log")
 start_bg proxy java "${PROXY_OPTS[@]}" -jar "$PROXY_JAR" --config "$WORK/conf/proxy.properties"
 if [ -n "$BEFORE_JAR" ]; then
-  start_bg before java -Xms512m -Xmx1g -XX:+UseG1GC -Dorg.slf4j.simpleLogger.logFile="$WORK/before-app.log" \
+  start_bg before java -Xms512m -Xmx4g -XX:+UseG1GC -Dorg.slf4j.simpleLogger.logFile="$WORK/before-app.log" \
     -jar "$BEFORE_JAR" --config "$WORK/conf/before.properties"
   echo "meta.before_jar=$(basename "$(dirname "$BEFORE_JAR")")/$(basename "$BEFORE_JAR")" >>"$RESULTS"
 fi
@@ -182,12 +183,14 @@ DIRECT=http://127.0.0.1:8081
 CLIENTS=127.0.0.2,127.0.0.3,127.0.0.4,127.0.0.5
 
 heartbeat() { # registers the HLS streams on the stub node (a static node may report its streams)
-  curl -sk -o /dev/null -w '%{http_code}' -X POST "$PROXY/as/v1/nodes/heartbeat" \
+  curl -sk -m 10 -o /dev/null -w '%{http_code}' -X POST "$PROXY/as/v1/nodes/heartbeat" \
     -H 'Authorization: Bearer bench-node-secret' -H 'Content-Type: application/json' \
     -d '{"id":"stub","nodeGroup":"ng1","role":"allinone","publicAddress":"127.0.0.1","httpPort":8081,"wsPort":8082,
          "state":"INSERVICE","metrics":{"connections.client":0},
          "streams":[{"streamGuid":"live/hlsproxy","publishing":true,"subscribers":0}]}'
 }
+
+[ "$(heartbeat)" = 200 ] || log "the heartbeat registering live/hlsproxy on the stub node failed"
 
 jfr_start() { [ $PROFILE = 1 ] && jcmd "$PID_proxy" JFR.start name="$1" settings=profile >>"$LOG" 2>&1 || true; }
 jfr_stop() {
@@ -246,11 +249,22 @@ if want whep; then
       for target in $TARGETS; do
         case $target in direct) url=$DIRECT; style=node ;; nginx) url=$NGX; style=node ;; proxy) url=$PROXY; style=proxy ;;
           before) url=https://127.0.0.1:8444; style=proxy ;; esac
-        run "whep.rate.$mode.$pct.$target" $((FIX + 60)) "${W[@]}" --url $url --style $style --mode $mode \
-          --conns 512 --rate $rate --warmup $WARM --duration $FIX
+        # a generous request timeout: past capacity, late answers must show as latency, not as reconnect storms
+        run "whep.rate.$mode.$pct.$target" $((FIX + 90)) "${W[@]}" --url $url --style $style --mode $mode \
+          --conns 128 --rate $rate --warmup $((WARM + 1)) --duration $FIX --timeout 30
       done
     done
   done
+  # the proxy saturates below 25% of nginx's maximum: also at half the proxy's own maximum, a load it can carry
+  pmax=$(prop "whep.sat.keepalive.proxy.cps"); pmax=${pmax%.*}
+  if [ -n "$pmax" ] && [ "$pmax" -gt 0 ]; then
+    rate=$((pmax / 2))
+    for target in direct nginx proxy; do
+      case $target in direct) url=$DIRECT; style=node ;; nginx) url=$NGX; style=node ;; proxy) url=$PROXY; style=proxy ;; esac
+      run "whep.rate.keepalive.half_proxy.$target" $((FIX + 90)) "${W[@]}" --url $url --style $style --mode keepalive \
+        --conns 128 --rate $rate --warmup $((WARM + 1)) --duration $FIX --timeout 30
+    done
+  fi
   if [ $PROFILE = 1 ]; then
     log "WHEP: profiling the proxy (JFR) under keep-alive and new-connection saturation (not recorded)"
     jfr_start whep-keepalive
@@ -300,12 +314,11 @@ fi
 if want hls; then
   if [ $QUICK = 1 ]; then LIVE=8; BURST=4; VIEWERS=300; else LIVE=20; BURST=10; VIEWERS=1000; fi
   log "HLS: $VIEWERS viewers of one live stream, through nginx (proxy_cache + lock) and the proxy"
-  [ "$(heartbeat)" = 200 ] || log "  heartbeat registering live/hlsproxy failed"
   H=(hls --dir "$WORK/hls" --viewers $VIEWERS --live-seconds $LIVE --burst-seconds $BURST --seg-seconds 2
      --seg-bytes 250000 --window 5 --sources $CLIENTS --access-log "$WORK/stub/hls-access.log")
   run hls.nginx 200 "${H[@]}" --stream hlsnginx --url "$NGX/live/hlsnginx.m3u8"
   run hls.proxy 200 "${H[@]}" --stream hlsproxy --url "$PROXY/as/v1/proxy/hls/live/hlsproxy.m3u8?nodeGroup=ng1"
-  curl -sk "$PROXY/as/v1/metrics" | grep -E '^smproxy_hls' | sed 's/^/hls.proxy.metrics./; s/{[^}]*}//; s/ /=/' \
+  curl -sk -m 10 "$PROXY/as/v1/metrics" | grep -E '^smproxy_hls' | sed 's/^/hls.proxy.metrics./; s/{[^}]*}//; s/ /=/' \
     >>"$RESULTS" || true
 fi
 

@@ -52,6 +52,7 @@ final class WhepLoad {
     final double ratePerWorker;
     final List<String> sources;
     final SslContext ssl;
+    final long timeoutNanos;
     long measureStart;
     long measureEnd;
     volatile boolean stopping;
@@ -65,6 +66,7 @@ final class WhepLoad {
         ratePerWorker = a.dbl("rate", 0) / threads;
         sources = a.list("sources", "127.0.0.1");
         ssl = tls ? Net.clientTls("resumed".equals(mode)) : null;
+        timeoutNanos = (long) (a.dbl("timeout", 5) * 1e9);
     }
 
     static void main(Args a) throws Exception {
@@ -191,7 +193,8 @@ final class WhepLoad {
 
         void begin() {
             long now = System.nanoTime();
-            nextDue = now;
+            // open loop over persistent connections: the schedule starts once they had a second to connect
+            nextDue = now + ("keepalive".equals(mode) && gapNanos > 0 ? 1_000_000_000L : 0);
             for (Slot s : slots) {
                 if ("keepalive".equals(mode)) {
                     s.connect(); // joins idle when connected
@@ -200,7 +203,7 @@ final class WhepLoad {
                 }
             }
             if (gapNanos > 0) {
-                tick();
+                loop.schedule(this::tick, Math.max(0, nextDue - System.nanoTime()), TimeUnit.NANOSECONDS);
             } else if (!"keepalive".equals(mode)) {
                 dispatch();
             }
@@ -242,7 +245,7 @@ final class WhepLoad {
         void checkTimeouts() {
             long now = System.nanoTime();
             for (Slot s : slots) {
-                if (s.busy && now - s.reqStarted > 5_000_000_000L) {
+                if (s.busy && now - s.reqStarted > timeoutNanos) {
                     s.fail("timeout");
                 }
             }
