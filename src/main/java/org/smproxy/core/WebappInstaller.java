@@ -107,6 +107,10 @@ public final class WebappInstaller {
                     ctx.getContextPath());
             return;
         }
+        // Sessions start with small message buffers (Tomcat sizes each session's input and message buffers from
+        // these defaults when it creates the session); the endpoint takes messages in pieces (WsProxyEndpoint).
+        container.setDefaultMaxTextMessageBufferSize(WsProxyEndpoint.CONTAINER_BUFFER);
+        container.setDefaultMaxBinaryMessageBufferSize(WsProxyEndpoint.CONTAINER_BUFFER);
         boolean sm1 = family == Family.SM1;
         FilterRegistration.Dynamic filter = ctx.addFilter("smproxy-ws-upgrade",
                 new WsUpgradeFilter(sm1, core.cluster(), core.wsSessions(), core.config()));

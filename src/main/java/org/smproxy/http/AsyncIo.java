@@ -2,6 +2,7 @@ package org.smproxy.http;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.util.Arrays;
 import java.util.concurrent.CompletableFuture;
 
 import javax.servlet.AsyncContext;
@@ -47,19 +48,35 @@ public final class AsyncIo {
     private static final class BodyListener implements ReadListener {
         private final ServletInputStream in;
         private final int maxBytes;
-        private final ByteArrayOutputStream body;
         private final CompletableFuture<byte[]> done;
-        private final byte[] chunk = new byte[8192];
+        /** With a declared length (the usual SDP POST), the body is read straight into an array of that size. */
+        private final byte[] exact;
+        private int filled;
+        private final ByteArrayOutputStream body;
+        private final byte[] chunk;
 
         BodyListener(ServletInputStream in, int maxBytes, long declared, CompletableFuture<byte[]> done) {
             this.in = in;
             this.maxBytes = maxBytes;
-            this.body = new ByteArrayOutputStream(declared > 0 ? (int) declared : 1024);
             this.done = done;
+            this.exact = declared > 0 ? new byte[(int) declared] : null;
+            this.body = exact == null ? new ByteArrayOutputStream(1024) : null;
+            this.chunk = exact == null ? new byte[8192] : null;
         }
 
         @Override
         public void onDataAvailable() throws IOException {
+            if (exact != null) {
+                // the container stops at the declared length; more than that never arrives here
+                while (!done.isDone() && filled < exact.length && in.isReady()) {
+                    int n = in.read(exact, filled, exact.length - filled);
+                    if (n < 0) {
+                        return;
+                    }
+                    filled += n;
+                }
+                return;
+            }
             while (!done.isDone() && in.isReady()) {
                 int n = in.read(chunk);
                 if (n < 0) {
@@ -74,7 +91,11 @@ public final class AsyncIo {
 
         @Override
         public void onAllDataRead() {
-            done.complete(body.toByteArray());
+            if (exact != null) {
+                done.complete(filled == exact.length ? exact : Arrays.copyOf(exact, filled));
+            } else {
+                done.complete(body.toByteArray());
+            }
         }
 
         @Override

@@ -49,6 +49,7 @@ public final class StandaloneServer implements AutoCloseable {
             System.setProperty("java.util.concurrent.ForkJoinPool.common.parallelism",
                     String.valueOf(Math.max(2, Runtime.getRuntime().availableProcessors() - 1)));
         }
+        smallWebSocketBuffers();
         try {
             LaunchOptions options = LaunchOptions.parse(args);
             StandaloneServer server = start(options.config());
@@ -66,6 +67,25 @@ public final class StandaloneServer implements AutoCloseable {
         } catch (Exception e) {
             log.error("could not start", e);
             System.exit(1);
+        }
+    }
+
+    /**
+     * Per-connection buffers of the WebSocket relay, which carries signalling messages (a few hundred bytes, an SDP
+     * of a few KB): Tomcat's WebSocket write buffers and the JDK client's read, write and encoding buffers default to
+     * 8-16 KB each, for every session, for its whole life. Larger messages still pass, in several writes. Each is a
+     * system property, so an operator's own -D value wins; set before either library reads them.
+     */
+    static void smallWebSocketBuffers() {
+        defaultProperty("org.apache.tomcat.websocket.DEFAULT_BUFFER_SIZE", "2048");
+        defaultProperty("jdk.httpclient.websocket.writeBufferSize", "4096");
+        defaultProperty("jdk.httpclient.websocket.intermediateBufferSize", "2048");
+        defaultProperty("jdk.httpclient.bufsize", "4096");
+    }
+
+    private static void defaultProperty(String key, String value) {
+        if (System.getProperty(key) == null) {
+            System.setProperty(key, value);
         }
     }
 

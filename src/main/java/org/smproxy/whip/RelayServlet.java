@@ -86,7 +86,9 @@ public final class RelayServlet extends HttpServlet {
                     return e;
                 })
                 .thenCompose(this::send)
-                .whenCompleteAsync((nodeToProxy, failure) -> {
+                // Inline: the node client completes its futures on its own callback threads, never on its selector
+                // thread, so another hop to the same pool would only add a thread hand-off per request.
+                .whenComplete((nodeToProxy, failure) -> {
                     try {
                         if (failure == null) {
                             toClient(ex, nodeToProxy);
@@ -97,7 +99,7 @@ public final class RelayServlet extends HttpServlet {
                         log.error("{}: writing the answer failed", ex.describe(), e);
                         ex.async.complete();
                     }
-                }, nodes.callbacks());
+                });
     }
 
     private static void checkMethod(String method) {

@@ -86,13 +86,58 @@ public final class ProxySession {
 
     // ---- client to node -----------------------------------------------------------------------------------------
 
-    void fromClient(String text) {
-        enqueue(text, text.length() * 2);
+    /** Pieces of a text message larger than the container's buffer; the container calls one piece at a time. */
+    private StringBuilder textPieces;
+    /** Pieces of a binary message larger than the container's buffer. */
+    private ByteBuffer binaryPieces;
+
+    void fromClient(String text, boolean last) {
+        if (textPieces == null && last) {
+            enqueue(text, text.length() * 2); // the usual case: the whole message in one piece
+            return;
+        }
+        int have = textPieces == null ? 0 : textPieces.length();
+        if (have + text.length() > limits.maxFrameBytes()) {
+            textPieces = null;
+            kick(1009, "the client sent a frame larger than " + limits.maxFrameBytes() + " bytes");
+            return;
+        }
+        if (textPieces == null) {
+            textPieces = new StringBuilder(text.length() * 2);
+        }
+        textPieces.append(text);
+        if (last) {
+            String whole = textPieces.toString();
+            textPieces = null;
+            enqueue(whole, whole.length() * 2);
+        }
     }
 
-    void fromClient(ByteBuffer binary) {
-        ByteBuffer copy = ByteBuffer.allocate(binary.remaining()).put(binary).flip();
-        enqueue(copy, copy.remaining());
+    void fromClient(ByteBuffer binary, boolean last) {
+        if (binaryPieces == null && last) {
+            ByteBuffer copy = ByteBuffer.allocate(binary.remaining()).put(binary).flip();
+            enqueue(copy, copy.remaining());
+            return;
+        }
+        int have = binaryPieces == null ? 0 : binaryPieces.position();
+        if (have + binary.remaining() > limits.maxFrameBytes()) {
+            binaryPieces = null;
+            kick(1009, "the client sent a frame larger than " + limits.maxFrameBytes() + " bytes");
+            return;
+        }
+        if (binaryPieces == null || binaryPieces.remaining() < binary.remaining()) {
+            ByteBuffer bigger = ByteBuffer.allocate(Math.min(limits.maxFrameBytes(), Math.max(2 * (have + binary.remaining()), 4096)));
+            if (binaryPieces != null) {
+                bigger.put(binaryPieces.flip());
+            }
+            binaryPieces = bigger;
+        }
+        binaryPieces.put(binary);
+        if (last) {
+            ByteBuffer whole = binaryPieces.flip();
+            binaryPieces = null;
+            enqueue(whole, whole.remaining());
+        }
     }
 
     private void enqueue(Object frame, int bytes) {

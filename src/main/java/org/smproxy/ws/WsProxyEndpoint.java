@@ -27,6 +27,8 @@ import org.smproxy.config.ProxyConfig;
 public final class WsProxyEndpoint extends Endpoint {
     private static final Logger log = LoggerFactory.getLogger(WsProxyEndpoint.class);
     private static final String TARGET = "smproxy.ws.target";
+    /** Characters (text) or bytes (binary) the container buffers per session before handing over a piece. */
+    public static final int CONTAINER_BUFFER = 2048;
 
     private final SessionRegistry registry;
     private final HttpClient http;
@@ -87,14 +89,16 @@ public final class WsProxyEndpoint extends Endpoint {
             return;
         }
         ProxyConfig.WebSocket limits = config.webSocket();
-        // Larger frames are refused by the container with 1009, as the SM 1.x proxy's limit would.
-        session.setMaxTextMessageBufferSize(limits.maxFrameBytes());
-        session.setMaxBinaryMessageBufferSize(limits.maxFrameBytes());
+        // Tomcat keeps a message buffer of the session's maximum size for its whole life (a 64 Ki-char text buffer
+        // is 128 KB per session). Small container buffers with partial delivery instead: the pair joins the pieces
+        // of the rare large message itself and refuses one past proxy.ws.maxFrameSize with 1009, as before.
+        session.setMaxTextMessageBufferSize(Math.min(CONTAINER_BUFFER, limits.maxFrameBytes()));
+        session.setMaxBinaryMessageBufferSize(Math.min(CONTAINER_BUFFER, limits.maxFrameBytes()));
         session.setMaxIdleTimeout(limits.idleTimeout().toMillis());
         ProxySession pair = new ProxySession(registry.nextId(), session, target, registry, limits);
         session.getUserProperties().put(ProxySession.class.getName(), pair);
-        session.addMessageHandler(String.class, (MessageHandler.Whole<String>) pair::fromClient);
-        session.addMessageHandler(ByteBuffer.class, (MessageHandler.Whole<ByteBuffer>) pair::fromClient);
+        session.addMessageHandler(String.class, (MessageHandler.Partial<String>) pair::fromClient);
+        session.addMessageHandler(ByteBuffer.class, (MessageHandler.Partial<ByteBuffer>) pair::fromClient);
         log.info("WebSocket session {} for {} from {} to node {} ({})", pair.id(), target.label(), target.clientAddress(),
                 target.nodeId(), target.nodeAddress());
         pair.open(http, config.relay().connectTimeout());

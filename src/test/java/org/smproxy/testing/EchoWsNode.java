@@ -80,6 +80,9 @@ public final class EchoWsNode implements AutoCloseable {
             @Override
             public void onOpen(Session s, EndpointConfig cfg) {
                 open.put(s.getId(), s);
+                // a Red5 node takes SDPs far larger than Tomcat's 8 KB default
+                s.setMaxTextMessageBufferSize(256 * 1024);
+                s.setMaxBinaryMessageBufferSize(256 * 1024);
                 s.addMessageHandler(String.class, (MessageHandler.Whole<String>) text -> {
                     if (text.startsWith("close:")) {
                         String[] parts = text.split(":", 3);

@@ -100,6 +100,7 @@ class WsRelayTest {
         final LinkedBlockingQueue<String> received = new LinkedBlockingQueue<>();
         final CompletableFuture<String> closed = new CompletableFuture<>();
         private final StringBuilder partial = new StringBuilder();
+        private int binaryBytes;
         WebSocket ws;
 
         @Override
@@ -115,7 +116,11 @@ class WsRelayTest {
 
         @Override
         public CompletionStage<?> onBinary(WebSocket w, ByteBuffer data, boolean last) {
-            received.add("binary:" + data.remaining());
+            binaryBytes += data.remaining();
+            if (last) {
+                received.add("binary:" + binaryBytes);
+                binaryBytes = 0;
+            }
             w.request(1);
             return null;
         }
@@ -247,6 +252,23 @@ class WsRelayTest {
             HttpResponse<?> r = ((WebSocketHandshakeException) e.getCause()).getResponse();
             assertThat(r.statusCode()).as(url).isEqualTo(status);
         }
+    }
+
+    @Test
+    void messagesLargerThanTheContainersBufferArriveWhole() throws Exception {
+        // The container hands the pair pieces of at most 2 KB; an SDP of tens of KB (and split client frames) must
+        // still reach the node, and come back, as one message.
+        Client c = connect(wss + "/streammanager/?id=sdp&host=" + nodeAddress + "&app=live");
+        String sdp = "{\"sdp\":\"" + "a=candidate:1 1 udp 2122260223 10.0.0.1 50000 typ host\\r\\n".repeat(600) + "\"}";
+        c.ws.sendText(sdp.substring(0, 5_000), false).join();
+        c.ws.sendText(sdp.substring(5_000), true).join();
+        assertThat(c.next()).isEqualTo(sdp);
+        c.ws.sendBinary(ByteBuffer.wrap(new byte[40_000]), true).join();
+        assertThat(c.next()).isEqualTo("binary:40000");
+        c.ws.sendText("{\"after\":1}", true).join();
+        assertThat(c.next()).isEqualTo("{\"after\":1}");
+        c.ws.sendClose(1000, "").join();
+        assertThat(c.closed.get(5, TimeUnit.SECONDS)).startsWith("1000");
     }
 
     @Test
