@@ -14,6 +14,7 @@ import java.util.Random;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.function.Function;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -23,7 +24,8 @@ import org.slf4j.LoggerFactory;
  * carries which stream; and the choice of node for a publisher or a subscriber, as Red5's AS-Streams makes it.
  *
  * <p>Fed by heartbeats (and a static file for fixed clusters). A heartbeat costs O(log n) per index it moves in and
- * O(1) when nothing moved; a selection reads the heads of sorted sets, so both stay flat at 10,000 nodes.
+ * O(1) when nothing moved; a selection draws from array snapshots of those indexes in O(picks), so both stay flat
+ * at 10,000 nodes.
  */
 public final class ClusterModel {
     private static final Logger log = LoggerFactory.getLogger(ClusterModel.class);
@@ -42,7 +44,7 @@ public final class ClusterModel {
      */
     public ClusterModel(Collection<NodeGroupConfig> groupConfigs, Clock clock, Duration heartbeatTimeout, String sm1Group) {
         for (NodeGroupConfig g : groupConfigs) {
-            groups.put(g.name(), new GroupIndex(g));
+            groups.put(g.name(), new GroupIndex(g, clock::millis));
         }
         this.clock = clock;
         this.heartbeatTimeout = heartbeatTimeout;
@@ -217,10 +219,10 @@ public final class ClusterModel {
                 oldRanked.node = n;
                 ranked = oldRanked;
             } else {
-                ranked = new Ranked(n);
+                ranked = new Ranked(n, keys);
             }
         }
-        group.place(r.role().capabilities(), oldRanked, e.keys, ranked, keys);
+        group.place(r.role().capabilities(), oldRanked, ranked);
         int inServiceDelta = (n.inService() ? 1 : 0) - (old != null && old.inService() ? 1 : 0);
         if (inServiceDelta != 0) {
             group.inServiceNodes.addAndGet(inServiceDelta);
@@ -238,14 +240,16 @@ public final class ClusterModel {
         for (Map.Entry<String, NodeReport.StreamReport> s : streams.entrySet()) {
             NodeReport.StreamReport before = e.streams.get(s.getKey());
             if (before == null || !before.equals(s.getValue()) || oldCarrier != carrier) {
-                group.updateStream(s.getKey(), e.id, before, s.getValue(), before == null ? null : oldCarrier, e.keys,
-                        carrier, keys, now);
+                group.updateStream(s.getKey(), e.id, before, s.getValue(), before == null ? null : oldCarrier, carrier, now);
             }
         }
         for (Map.Entry<String, NodeReport.StreamReport> s : e.streams.entrySet()) {
             if (!streams.containsKey(s.getKey())) {
-                group.updateStream(s.getKey(), e.id, s.getValue(), null, oldCarrier, e.keys, null, keys, now);
+                group.updateStream(s.getKey(), e.id, s.getValue(), null, oldCarrier, null, now);
             }
+        }
+        if (oldRanked != null && oldRanked != ranked) {
+            oldRanked.retired = true; // only now: until its streams moved, the old place was their carrier
         }
         e.group = group;
         e.report = r;
@@ -262,13 +266,16 @@ public final class ClusterModel {
             return;
         }
         Ranked carrier = e.report.role().can(Capability.SUBSCRIBE) ? e.ranked : null;
-        group.place(e.report.role().capabilities(), e.ranked, e.keys, null, List.of());
+        group.place(e.report.role().capabilities(), e.ranked, null);
         if (e.node.inService()) {
             group.inServiceNodes.decrementAndGet();
         }
         long now = clock.millis();
         for (Map.Entry<String, NodeReport.StreamReport> s : e.streams.entrySet()) {
-            group.updateStream(s.getKey(), e.id, s.getValue(), null, carrier, e.keys, null, List.of(), now);
+            group.updateStream(s.getKey(), e.id, s.getValue(), null, carrier, null, now);
+        }
+        if (e.ranked != null) {
+            e.ranked.retired = true;
         }
         idByAddress.remove(e.node.address(), e.id);
         e.group = null;
@@ -302,13 +309,14 @@ public final class ClusterModel {
             }
         }
         if (!req.transcode()) {
-            return choose(g, g.candidates(Capability.PUBLISH), req, Capability.PUBLISH, random);
+            return choose(g, g.candidates(Capability.PUBLISH)::view, req, Capability.PUBLISH, random);
         }
-        List<Node> result = new ArrayList<>(choose(g, g.candidates(Capability.TRANSCODE), req, Capability.TRANSCODE, random));
+        List<Node> result = new ArrayList<>(choose(g, g.candidates(Capability.TRANSCODE)::view, req, Capability.TRANSCODE,
+                random));
         // Red5 lists the transcoder first and then the origin it will publish the renditions to.
         SelectionRequest originReq = new SelectionRequest(req.nodeGroup(), req.streamGuid(), req.subGroups(), false, 1,
                 false, req.excludedNodeId());
-        for (Node origin : choose(g, g.candidates(Capability.PUBLISH), originReq, Capability.PUBLISH, random)) {
+        for (Node origin : choose(g, g.candidates(Capability.PUBLISH)::view, originReq, Capability.PUBLISH, random)) {
             if (!origin.id().equals(result.get(0).id())) {
                 result.add(origin);
             }
@@ -333,7 +341,8 @@ public final class ClusterModel {
             throw new ClusterException.GroupLimitReached("node group '" + cfg.name() + "' has reached maxSubscribers ("
                     + cfg.maxSubscribers() + ")");
         }
-        return choose(g, stream.carriers, req, Capability.SUBSCRIBE, random);
+        Ranked[] carriers = stream.carriers;
+        return choose(g, scope -> NodeSelector.inScope(carriers, scope), req, Capability.SUBSCRIBE, random);
     }
 
     /**
@@ -353,9 +362,10 @@ public final class ClusterModel {
             scopes.add("");
         }
         for (String scope : scopes) {
-            for (Ranked r : stream.carriers.get(scope)) {
+            for (Ranked r : NodeSelector.inScope(stream.carriers, scope)) {
                 Node n = r.node;
-                if (!n.id().equals(req.excludedNodeId()) && found.stream().noneMatch(f -> f.id().equals(n.id()))) {
+                if (!r.retired && !n.id().equals(req.excludedNodeId())
+                        && found.stream().noneMatch(f -> f.id().equals(n.id()))) {
                     found.add(n);
                 }
             }
@@ -369,8 +379,9 @@ public final class ClusterModel {
         return found;
     }
 
-    private List<Node> choose(GroupIndex g, RankedSets sets, SelectionRequest req, Capability capability, Random random) {
-        List<Node> chosen = NodeSelector.choose(sets, req, g.shuffleSize(), random);
+    private List<Node> choose(GroupIndex g, Function<String, Ranked[]> candidates, SelectionRequest req,
+                              Capability capability, Random random) {
+        List<Node> chosen = NodeSelector.choose(candidates, req, g.shuffleSize(), random);
         if (chosen.isEmpty() || (req.strict() && chosen.size() < req.endpoints())) {
             throw noNode(g, req, capability, chosen.size());
         }

@@ -1,11 +1,11 @@
 package org.smproxy.cluster;
 
 import java.util.EnumMap;
-import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.LongSupplier;
 
 /**
  * The live indexes of one node group: ranked candidates per capability and sub-group, the group's streams, and
@@ -25,10 +25,10 @@ final class GroupIndex {
     /** nodeCount in the high half, the shuffle size computed for it in the low half. */
     private volatile long shuffleCache = -1;
 
-    GroupIndex(NodeGroupConfig config) {
+    GroupIndex(NodeGroupConfig config, LongSupplier millis) {
         this.config = config;
         for (Capability c : Capability.values()) {
-            byCapability.put(c, new RankedSets());
+            byCapability.put(c, new RankedSets(millis));
         }
     }
 
@@ -36,13 +36,16 @@ final class GroupIndex {
         return byCapability.get(capability);
     }
 
-    /** Moves a node between positions; either side may be null (joining, leaving, not eligible). */
-    void place(Set<Capability> capabilities, Ranked oldRanked, List<String> oldKeys, Ranked newRanked, List<String> newKeys) {
+    /**
+     * Moves a node between places; either side may be null (joining, leaving, not eligible). The caller retires the
+     * old place once the node's streams have moved too.
+     */
+    void place(Set<Capability> capabilities, Ranked oldRanked, Ranked newRanked) {
         if (oldRanked == newRanked) {
             return;
         }
         for (Capability c : capabilities) {
-            move(byCapability.get(c), oldRanked, oldKeys, newRanked, newKeys);
+            move(byCapability.get(c), oldRanked, newRanked);
         }
     }
 
@@ -51,23 +54,23 @@ final class GroupIndex {
      * tolerates the brief duplicate. When old and new compare equal (same rank, other region) adding first would be
      * a no-op that the removal then undoes, so that rare case removes first.
      */
-    static void move(RankedSets sets, Ranked oldRanked, List<String> oldKeys, Ranked newRanked, List<String> newKeys) {
+    private static void move(RankedSets sets, Ranked oldRanked, Ranked newRanked) {
         if (oldRanked != null && newRanked != null && oldRanked.compareTo(newRanked) == 0) {
-            sets.remove(oldKeys, oldRanked);
-            sets.add(newKeys, newRanked);
+            sets.remove(oldRanked.scopes, oldRanked);
+            sets.add(newRanked.scopes, newRanked);
             return;
         }
         if (newRanked != null) {
-            sets.add(newKeys, newRanked);
+            sets.add(newRanked.scopes, newRanked);
         }
         if (oldRanked != null) {
-            sets.remove(oldKeys, oldRanked);
+            sets.remove(oldRanked.scopes, oldRanked);
         }
     }
 
     /** Applies one node's change for one stream; a stream exists exactly while some node reports it. */
     void updateStream(String guid, String nodeId, NodeReport.StreamReport oldReport, NodeReport.StreamReport newReport,
-                      Ranked oldCarrier, List<String> oldKeys, Ranked newCarrier, List<String> newKeys, long now) {
+                      Ranked oldCarrier, Ranked newCarrier, long now) {
         streams.compute(guid, (g, entry) -> {
             if (entry == null) {
                 if (newReport == null) {
@@ -82,7 +85,7 @@ final class GroupIndex {
                 entry.byNode.remove(nodeId);
             }
             if (oldCarrier != newCarrier) {
-                move(entry.carriers, oldCarrier, oldKeys, newCarrier, newKeys);
+                entry.moveCarrier(oldCarrier, newCarrier);
             }
             if (newReport != null && newReport.publishing()) {
                 entry.publisherNodeId = nodeId;

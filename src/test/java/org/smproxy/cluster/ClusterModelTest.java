@@ -144,6 +144,25 @@ class ClusterModelTest {
     }
 
     @Test
+    void inALargeGroupANodeLeavingServiceIsNeverChosenFromTheRankingSnapshot() {
+        // Above RankedSets.ALWAYS_FRESH_UP_TO nodes, selection may read a ranking up to 50 ms old (here, with the
+        // clock standing still, the first one for good): whatever left service since must still never be chosen.
+        ClusterModel m = model();
+        for (int i = 0; i < 300; i++) {
+            m.report(new NodeReport("o" + i, "ng1", Role.ORIGIN, "us-east", "10.1." + (i / 250) + "." + (i % 250 + 1),
+                    null, 5080, 0, 0, NodeState.INSERVICE, Map.of("connections.client", 10.0 + i % 80), List.of()), false);
+        }
+        m.report(node("best", Role.ORIGIN, "us-east", 0), false);
+        assertThat(publish(m, List.of(), false, 1)).containsExactly("best");
+        m.setAdminState("best", NodeState.SOFT_SUNSET);
+        for (int i = 0; i < 50; i++) {
+            assertThat(publish(m, List.of(), false, 3)).doesNotContain("best").doesNotHaveDuplicates().hasSize(3);
+        }
+        m.remove("o0", "test");
+        assertThat(publish(m, List.of("us-east"), true, 1)).doesNotContain("best", "o0");
+    }
+
+    @Test
     void relaysAreNeverChosenAndRolesKeepToTheirCapabilities() {
         ClusterModel m = model();
         m.report(node("relay", Role.RELAY, "us-east", 0), false);
