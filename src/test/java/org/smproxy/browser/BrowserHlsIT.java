@@ -3,24 +3,20 @@ package org.smproxy.browser;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import java.net.URI;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import java.util.Properties;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 import org.smproxy.browser.Browser.Page;
-import org.smproxy.config.ProxyConfig;
 import org.smproxy.sim.SimCluster;
 import org.smproxy.sim.SimNode;
-import org.smproxy.sim.SimNodeConfig;
 import org.smproxy.standalone.StandaloneServer;
+import org.smproxy.testing.ProxiedCluster;
 
 /**
  * hls.js (npm {@code hls.js}, fetched by {@code scripts/fetch-web-deps.sh}) in headless Chromium plays live HLS
@@ -36,6 +32,7 @@ class BrowserHlsIT {
 
     @TempDir
     static Path dir;
+    static ProxiedCluster fixture;
     static StandaloneServer server;
     static String proxy;
     static SimCluster cluster;
@@ -48,23 +45,12 @@ class BrowserHlsIT {
         Path deps = Path.of(System.getProperty("basedir", "."), "target", "web-deps");
         assertThat(deps.resolve("node_modules/hls.js/dist/hls.min.js"))
                 .as("hls.js is fetched from npm before the tests: run scripts/fetch-web-deps.sh").isRegularFile();
-        TestKeystore keystore = TestKeystore.create(dir, "proxy");
-        Files.writeString(dir.resolve("cluster.json"), "{\"nodeGroups\":[{\"name\":\"ng1\"}]}");
-        Properties p = new Properties();
-        p.setProperty("cluster.file", dir.resolve("cluster.json").toString());
-        p.setProperty("cluster.heartbeat.interval", "300ms");
-        p.setProperty("cluster.heartbeat.timeout", "5s");
-        p.setProperty("api.node.secret", SECRET);
-        p.setProperty("standalone.bind", "127.0.0.1");
-        p.setProperty("standalone.https.port", "0");
-        p.setProperty("standalone.keystore.file", keystore.file().toString());
-        p.setProperty("standalone.keystore.password", keystore.password());
-        server = StandaloneServer.start(ProxyConfig.fromProperties(p, dir));
-        proxy = "https://127.0.0.1:" + server.httpsPort();
-        cluster = new SimCluster(SimNodeConfig.defaults().nodeGroup("ng1").proxy(URI.create(proxy), SECRET)
-                .heartbeatIntervalMs(300));
-        SimNode origin = cluster.startOrigin("origin-1");
-        edges = List.of(cluster.startEdge("edge-1", origin), cluster.startEdge("edge-2", origin));
+        fixture = ProxiedCluster.start(dir, SECRET, null, Map.of());
+        server = fixture.proxy.server;
+        proxy = fixture.proxy.base;
+        cluster = fixture.cluster;
+        SimNode origin = fixture.origin;
+        edges = fixture.edges();
         origin.startHls(GUID);
         edges.forEach(e -> e.startHls(GUID));
         pages = new PageServer(dir, deps);
@@ -81,11 +67,8 @@ class BrowserHlsIT {
         if (pages != null) {
             pages.close();
         }
-        if (cluster != null) {
-            cluster.close();
-        }
-        if (server != null) {
-            server.close();
+        if (fixture != null) {
+            fixture.close();
         }
     }
 

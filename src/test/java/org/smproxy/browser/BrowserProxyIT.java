@@ -5,28 +5,24 @@ import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpResponse;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import java.util.Properties;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 import org.smproxy.browser.Browser.Page;
-import org.smproxy.config.ProxyConfig;
 import org.smproxy.sim.HostAddresses;
 import org.smproxy.sim.SimCluster;
 import org.smproxy.sim.SimNode;
-import org.smproxy.sim.SimNodeConfig;
 import org.smproxy.standalone.StandaloneServer;
 import org.smproxy.testing.Https;
+import org.smproxy.testing.ProxiedCluster;
 
 /**
  * Chromium through the proxy, as a browser on an https page of another origin sees it: the standalone server
@@ -45,6 +41,7 @@ class BrowserProxyIT {
 
     @TempDir
     static Path dir;
+    static ProxiedCluster fixture;
     static StandaloneServer server;
     static String proxy;
     static HttpClient http;
@@ -59,26 +56,14 @@ class BrowserProxyIT {
     static void start() throws Exception {
         assertThat(HostAddresses.firstNonLoopbackIpv4())
                 .as("WebRTC gathers no loopback candidates; run under /work/shared/tools/netns-run").isPresent();
-        TestKeystore keystore = TestKeystore.create(dir, "proxy");
-        Files.writeString(dir.resolve("cluster.json"),
-                "{\"nodeGroups\":[{\"name\":\"ng1\",\"subGroups\":[{\"name\":\"us-east\"}]}]}");
-        Properties p = new Properties();
-        p.setProperty("cluster.file", dir.resolve("cluster.json").toString());
-        p.setProperty("cluster.heartbeat.interval", "300ms");
-        p.setProperty("cluster.heartbeat.timeout", "5s");
-        p.setProperty("api.node.secret", SECRET);
-        p.setProperty("standalone.bind", "127.0.0.1");
-        p.setProperty("standalone.https.port", "0");
-        p.setProperty("standalone.keystore.file", keystore.file().toString());
-        p.setProperty("standalone.keystore.password", keystore.password());
-        server = StandaloneServer.start(ProxyConfig.fromProperties(p, dir));
-        proxy = "https://127.0.0.1:" + server.httpsPort();
+        fixture = ProxiedCluster.start(dir, SECRET, "us-east", Map.of());
+        server = fixture.proxy.server;
+        proxy = fixture.proxy.base;
         http = Https.trustingClient();
-        cluster = new SimCluster(SimNodeConfig.defaults().nodeGroup("ng1").subGroup("us-east")
-                .proxy(URI.create(proxy), SECRET).heartbeatIntervalMs(300));
-        origin = cluster.startOrigin("origin-1");
-        edge1 = cluster.startEdge("edge-1", origin);
-        edge2 = cluster.startEdge("edge-2", origin);
+        cluster = fixture.cluster;
+        origin = fixture.origin;
+        edge1 = fixture.edge1;
+        edge2 = fixture.edge2;
         // The pages come from their own origin (another port), so every call to the proxy is cross-origin.
         pages = new PageServer(dir, Path.of(System.getProperty("basedir", "."), "target", "web-deps"));
         browser = Browser.start(dir.resolve("browser"));
@@ -93,11 +78,8 @@ class BrowserProxyIT {
         if (pages != null) {
             pages.close();
         }
-        if (cluster != null) {
-            cluster.close();
-        }
-        if (server != null) {
-            server.close();
+        if (fixture != null) {
+            fixture.close();
         }
     }
 

@@ -3,26 +3,22 @@ package org.smproxy.browser;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import java.net.URI;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import java.util.Properties;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 import org.smproxy.browser.Browser.Page;
-import org.smproxy.config.ProxyConfig;
 import org.smproxy.sim.HostAddresses;
 import org.smproxy.sim.SimCluster;
 import org.smproxy.sim.SimNode;
-import org.smproxy.sim.SimNodeConfig;
 import org.smproxy.sim.WsHandshake;
 import org.smproxy.standalone.StandaloneServer;
+import org.smproxy.testing.ProxiedCluster;
 
 /**
  * Chromium over Red5's WebSocket signalling through the proxy, from an https page of another origin: the fake
@@ -41,6 +37,7 @@ class BrowserWsProxyIT {
 
     @TempDir
     static Path dir;
+    static ProxiedCluster fixture;
     static StandaloneServer server;
     static String proxy;
     static String wss;
@@ -56,27 +53,15 @@ class BrowserWsProxyIT {
         assertThat(HostAddresses.firstNonLoopbackIpv4())
                 .as("WebRTC gathers no loopback candidates; run under /work/shared/tools/netns-run").isPresent();
         Path deps = Path.of(System.getProperty("basedir", "."), "target", "web-deps");
-        TestKeystore keystore = TestKeystore.create(dir, "proxy");
-        Files.writeString(dir.resolve("cluster.json"),
-                "{\"nodeGroups\":[{\"name\":\"ng1\",\"subGroups\":[{\"name\":\"us-east\"}]}]}");
-        Properties p = new Properties();
-        p.setProperty("proxy.enabled", "true"); // the SM 1.x socket endpoint, as in Red5
-        p.setProperty("cluster.file", dir.resolve("cluster.json").toString());
-        p.setProperty("cluster.heartbeat.interval", "300ms");
-        p.setProperty("cluster.heartbeat.timeout", "5s");
-        p.setProperty("api.node.secret", SECRET);
-        p.setProperty("standalone.bind", "127.0.0.1");
-        p.setProperty("standalone.https.port", "0");
-        p.setProperty("standalone.keystore.file", keystore.file().toString());
-        p.setProperty("standalone.keystore.password", keystore.password());
-        server = StandaloneServer.start(ProxyConfig.fromProperties(p, dir));
-        proxy = "https://127.0.0.1:" + server.httpsPort();
-        wss = "wss://127.0.0.1:" + server.httpsPort();
-        cluster = new SimCluster(SimNodeConfig.defaults().nodeGroup("ng1").subGroup("us-east")
-                .proxy(URI.create(proxy), SECRET).heartbeatIntervalMs(300));
-        origin = cluster.startOrigin("origin-1");
-        edge1 = cluster.startEdge("edge-1", origin);
-        edge2 = cluster.startEdge("edge-2", origin);
+        // proxy.enabled: the SM 1.x socket endpoint, as in Red5
+        fixture = ProxiedCluster.start(dir, SECRET, "us-east", Map.of("proxy.enabled", "true"));
+        server = fixture.proxy.server;
+        proxy = fixture.proxy.base;
+        wss = fixture.proxy.wss;
+        cluster = fixture.cluster;
+        origin = fixture.origin;
+        edge1 = fixture.edge1;
+        edge2 = fixture.edge2;
         pages = new PageServer(dir, deps);
         browser = Browser.start(dir.resolve("browser"));
         await().atMost(CLUSTER).until(() -> server.core().cluster().nodes().size() == 3);
@@ -90,11 +75,8 @@ class BrowserWsProxyIT {
         if (pages != null) {
             pages.close();
         }
-        if (cluster != null) {
-            cluster.close();
-        }
-        if (server != null) {
-            server.close();
+        if (fixture != null) {
+            fixture.close();
         }
     }
 

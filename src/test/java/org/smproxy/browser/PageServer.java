@@ -22,6 +22,7 @@ import org.apache.catalina.connector.Connector;
 import org.apache.catalina.startup.Tomcat;
 import org.apache.tomcat.util.net.SSLHostConfig;
 import org.apache.tomcat.util.net.SSLHostConfigCertificate;
+import org.smproxy.testing.TestKeystore;
 
 /**
  * Serves the browser pages ({@code web/} on the test classpath, i.e. {@code src/sim/resources/web}) to Chromium

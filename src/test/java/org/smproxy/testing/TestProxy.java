@@ -1,12 +1,10 @@
 package org.smproxy.testing;
 
-import java.io.IOException;
 import java.net.http.HttpClient;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.Properties;
-import java.util.concurrent.TimeUnit;
 
 import org.smproxy.config.ProxyConfig;
 import org.smproxy.standalone.StandaloneServer;
@@ -29,30 +27,16 @@ public final class TestProxy implements AutoCloseable {
     }
 
     public static TestProxy start(Path dir, String clusterJson, Map<String, String> settings) throws Exception {
-        Path keystore = keystore(dir);
+        TestKeystore keystore = TestKeystore.create(dir, "proxy");
         Files.writeString(dir.resolve("cluster.json"), clusterJson);
         Properties p = new Properties();
         p.setProperty("cluster.file", dir.resolve("cluster.json").toString());
         p.setProperty("standalone.bind", "127.0.0.1");
         p.setProperty("standalone.https.port", "0");
-        p.setProperty("standalone.keystore.file", keystore.toString());
-        p.setProperty("standalone.keystore.password", "changeit");
+        p.setProperty("standalone.keystore.file", keystore.file().toString());
+        p.setProperty("standalone.keystore.password", keystore.password());
         p.putAll(settings);
         return new TestProxy(StandaloneServer.start(ProxyConfig.fromProperties(p, dir)));
-    }
-
-    /** A self-signed EC certificate for 127.0.0.1, made with the JDK's keytool. */
-    public static Path keystore(Path dir) throws IOException, InterruptedException {
-        Path ks = dir.resolve("test-keystore.p12");
-        Process p = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "keytool").toString(),
-                "-genkeypair", "-alias", "t", "-keyalg", "EC", "-dname", "CN=localhost", "-ext", "SAN=ip:127.0.0.1",
-                "-storetype", "PKCS12", "-keystore", ks.toString(), "-storepass", "changeit", "-keypass", "changeit")
-                .redirectErrorStream(true).start();
-        p.getInputStream().transferTo(java.io.OutputStream.nullOutputStream());
-        if (!p.waitFor(60, TimeUnit.SECONDS) || p.exitValue() != 0) {
-            throw new IOException("keytool failed to make a test certificate");
-        }
-        return ks;
     }
 
     @Override

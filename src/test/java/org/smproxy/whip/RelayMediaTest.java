@@ -14,16 +14,14 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.smproxy.cluster.ClusterModel;
-import org.smproxy.cluster.NodeState;
 import org.smproxy.sim.SimCluster;
 import org.smproxy.sim.SimNode;
-import org.smproxy.sim.SimNodeConfig;
 import org.smproxy.sim.SimPlayer;
 import org.smproxy.sim.SimPublisher;
 import org.smproxy.sim.SyntheticVideo;
 import org.smproxy.standalone.StandaloneServer;
 import org.smproxy.testing.Https;
+import org.smproxy.testing.ProxiedCluster;
 import org.smproxy.testing.TestProxy;
 
 /**
@@ -37,6 +35,7 @@ class RelayMediaTest {
 
     @TempDir
     static Path dir;
+    static ProxiedCluster fixture;
     static TestProxy proxy;
     static StandaloneServer server;
     static SimCluster cluster;
@@ -49,18 +48,16 @@ class RelayMediaTest {
 
     @BeforeAll
     static void start() throws Exception {
-        proxy = TestProxy.start(dir, "{\"nodeGroups\":[{\"name\":\"ng1\",\"subGroups\":[{\"name\":\"us-east\"}]}]}",
-                Map.of("cluster.heartbeat.interval", "300ms", "cluster.heartbeat.timeout", "5s", "api.node.secret", SECRET));
+        fixture = ProxiedCluster.start(dir, SECRET, "us-east", Map.of());
+        proxy = fixture.proxy;
         server = proxy.server;
         base = proxy.base;
         client = proxy.client;
-        cluster = new SimCluster(SimNodeConfig.defaults().nodeGroup("ng1").subGroup("us-east")
-                .proxy(URI.create(base), SECRET).heartbeatIntervalMs(300));
-        origin = cluster.startOrigin("origin-1");
-        edge1 = cluster.startEdge("edge-1", origin);
-        edge2 = cluster.startEdge("edge-2", origin);
+        cluster = fixture.cluster;
+        origin = fixture.origin;
+        edge1 = fixture.edge1;
+        edge2 = fixture.edge2;
         camera = new SyntheticVideo(cluster.media(), 320, 240, 180);
-        await().atMost(Duration.ofSeconds(10)).until(() -> inService("origin-1", "edge-1", "edge-2"));
     }
 
     @AfterAll
@@ -68,22 +65,13 @@ class RelayMediaTest {
         if (camera != null) {
             camera.close();
         }
-        if (cluster != null) {
-            cluster.close();
-        }
-        if (proxy != null) {
-            proxy.close();
+        if (fixture != null) {
+            fixture.close();
         }
     }
 
     static boolean inService(String... ids) {
-        ClusterModel model = server.core().cluster();
-        for (String id : ids) {
-            if (model.findById(id).filter(n -> n.state() == NodeState.INSERVICE).isEmpty()) {
-                return false;
-            }
-        }
-        return true;
+        return fixture.inService(ids);
     }
 
     static void awaitCarried(String stream) {

@@ -18,18 +18,16 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
-import org.smproxy.cluster.ClusterModel;
-import org.smproxy.cluster.NodeState;
 import org.smproxy.sim.HostAddresses;
 import org.smproxy.sim.SimCluster;
 import org.smproxy.sim.SimNode;
-import org.smproxy.sim.SimNodeConfig;
 import org.smproxy.sim.SimWsOptions;
 import org.smproxy.sim.SimWsPlayer;
 import org.smproxy.sim.SimWsPublisher;
 import org.smproxy.sim.SyntheticVideo;
 import org.smproxy.sim.WsHandshake;
 import org.smproxy.standalone.StandaloneServer;
+import org.smproxy.testing.ProxiedCluster;
 import org.smproxy.testing.TestProxy;
 
 /**
@@ -48,6 +46,7 @@ class WsMediaTest {
 
     @TempDir
     static Path dir;
+    static ProxiedCluster fixture;
     static TestProxy proxy;
     static StandaloneServer server;
     static SimCluster cluster;
@@ -60,17 +59,14 @@ class WsMediaTest {
     static void start() throws Exception {
         assertThat(HostAddresses.firstNonLoopbackIpv4())
                 .as("WebRTC gathers no loopback candidates; run under /work/shared/tools/netns-run").isPresent();
-        proxy = TestProxy.start(dir, "{\"nodeGroups\":[{\"name\":\"ng1\",\"subGroups\":[{\"name\":\"us-east\"}]}]}",
-                Map.of("proxy.enabled", "true", "cluster.heartbeat.interval", "300ms", "cluster.heartbeat.timeout", "5s",
-                        "api.node.secret", SECRET));
+        fixture = ProxiedCluster.start(dir, SECRET, "us-east", Map.of("proxy.enabled", "true"));
+        proxy = fixture.proxy;
         server = proxy.server;
-        cluster = new SimCluster(SimNodeConfig.defaults().nodeGroup("ng1").subGroup("us-east")
-                .proxy(URI.create(proxy.base), SECRET).heartbeatIntervalMs(300));
-        origin = cluster.startOrigin("origin-1");
-        edge1 = cluster.startEdge("edge-1", origin);
-        edge2 = cluster.startEdge("edge-2", origin);
+        cluster = fixture.cluster;
+        origin = fixture.origin;
+        edge1 = fixture.edge1;
+        edge2 = fixture.edge2;
         camera = new SyntheticVideo(cluster.media(), 320, 240, LUMA);
-        await().atMost(Duration.ofSeconds(10)).until(() -> inService("origin-1", "edge-1", "edge-2"));
     }
 
     @AfterAll
@@ -78,11 +74,8 @@ class WsMediaTest {
         if (camera != null) {
             camera.close();
         }
-        if (cluster != null) {
-            cluster.close();
-        }
-        if (proxy != null) {
-            proxy.close();
+        if (fixture != null) {
+            fixture.close();
         }
     }
 
@@ -199,14 +192,8 @@ class WsMediaTest {
         return server.core().wsSessions();
     }
 
-    private static boolean inService(String... ids) {
-        ClusterModel model = server.core().cluster();
-        for (String id : ids) {
-            if (model.findById(id).filter(n -> n.state() == NodeState.INSERVICE).isEmpty()) {
-                return false;
-            }
-        }
-        return true;
+    static boolean inService(String... ids) {
+        return fixture.inService(ids);
     }
 
     /** Until the edge's heartbeat lists the stream (the SM 1.x shape does not check, but Red5's clients ask first). */

@@ -1,4 +1,4 @@
-package org.smproxy.browser;
+package org.smproxy.testing;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
