@@ -280,7 +280,7 @@ fi
 
 # ---- 5. WebSocket ------------------------------------------------------------------------------------------------------
 if want ws; then
-  if [ $QUICK = 1 ]; then STEPS=500,1000; MSGS=4; WSSAT=3; else STEPS=1000,3000,6000,9000; MSGS=15; WSSAT=8; fi
+  if [ $QUICK = 1 ]; then STEPS=500,1000; MSGS=4; WSSAT=3; WSWARM=10; else STEPS=1000,3000,6000,9000; MSGS=15; WSSAT=8; WSWARM=30; fi
   WS=(ws --threads 2 --sources $CLIENTS --steps $STEPS --rate 2000 --duration $MSGS --sat-sessions 1000 --sat-duration $WSSAT)
   log "WebSocket: sessions stepped to ${STEPS##*,}, memory per session, fixed-rate relay, saturation"
   run ws.direct 300 "${WS[@]}" --url "ws://127.0.0.1:8082/live/?id=d{i}" --mem none
@@ -290,8 +290,10 @@ if want ws; then
   run ws.nginx 400 "${WS[@]}" --url "wss://127.0.0.1:9443/streammanager/?id=n{i}&host=127.0.0.1:8081&app=live" \
     --mem "nginx:$NGINX_PID"
   sleep 2
+  # The JIT compiles the WebSocket paths (TLS records, both WebSocket stacks) for well over 10 s of load; with less
+  # warm-up, the first thousands of sessions measure the compiler.
   log "  (proxy WebSocket warm-up, not recorded)"
-  timeout 120 "${TOOL[@]}" ws --threads 2 --sources $CLIENTS --steps 500 --rate 2000 --duration 10 --sat-duration 5 \
+  timeout 120 "${TOOL[@]}" ws --threads 2 --sources $CLIENTS --steps 1000 --rate 2000 --duration $WSWARM --sat-duration 5 \
     --url "wss://127.0.0.1:8443/streammanager/?id=w{i}&host=127.0.0.1:8081&app=live" --mem none --label warmup \
     >>"$WORK/runs.log" 2>&1 || true
   sleep 2
@@ -301,7 +303,7 @@ if want ws; then
   jfr_stop ws
   if [ -n "$BEFORE_JAR" ]; then
     sleep 2
-    timeout 120 "${TOOL[@]}" ws --threads 2 --sources $CLIENTS --steps 500 --rate 2000 --duration 10 --sat-duration 5 \
+    timeout 120 "${TOOL[@]}" ws --threads 2 --sources $CLIENTS --steps 1000 --rate 2000 --duration $WSWARM --sat-duration 5 \
       --url "wss://127.0.0.1:8444/streammanager/?id=v{i}&host=127.0.0.1:8081&app=live" --mem none --label warmup \
       >>"$WORK/runs.log" 2>&1 || true
     sleep 2
