@@ -77,7 +77,7 @@ public final class StandaloneServer implements AutoCloseable {
      * system property, so an operator's own -D value wins; set before either library reads them.
      */
     static void smallWebSocketBuffers() {
-        defaultProperty("org.apache.tomcat.websocket.DEFAULT_BUFFER_SIZE", "2048");
+        defaultProperty("org.apache.tomcat.websocket.DEFAULT_BUFFER_SIZE", "1024");
         defaultProperty("jdk.httpclient.websocket.writeBufferSize", "4096");
         defaultProperty("jdk.httpclient.websocket.intermediateBufferSize", "2048");
         defaultProperty("jdk.httpclient.bufsize", "4096");

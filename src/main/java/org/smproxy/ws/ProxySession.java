@@ -186,7 +186,8 @@ public final class ProxySession {
 
     /** Callbacks of the node leg; the JDK client calls them one at a time and delivers only what was requested. */
     private final class NodeListener implements WebSocket.Listener {
-        private final StringBuilder text = new StringBuilder();
+        /** Only while a text message arrives in pieces: most arrive whole, and a builder per session costs its life. */
+        private StringBuilder text;
         private ByteBuffer binary;
 
         @Override
@@ -196,17 +197,26 @@ public final class ProxySession {
 
         @Override
         public CompletionStage<?> onText(WebSocket ws, CharSequence data, boolean last) {
-            if (text.length() + data.length() > limits.maxFrameBytes()) {
+            int have = text == null ? 0 : text.length();
+            if (have + data.length() > limits.maxFrameBytes()) {
                 kick(1009, "the node sent a frame larger than " + limits.maxFrameBytes() + " bytes");
                 return null;
             }
-            text.append(data);
-            if (!last) {
-                ws.request(1);
-                return null;
+            String message;
+            if (text == null && last) {
+                message = data.toString();
+            } else {
+                if (text == null) {
+                    text = new StringBuilder(data.length() * 2);
+                }
+                text.append(data);
+                if (!last) {
+                    ws.request(1);
+                    return null;
+                }
+                message = text.toString();
+                text = null;
             }
-            String message = text.toString();
-            text.setLength(0);
             client.getAsyncRemote().sendText(message, result -> afterClientSend(ws, result.isOK(), result.getException()));
             return null;
         }

@@ -28,7 +28,7 @@ public final class WsProxyEndpoint extends Endpoint {
     private static final Logger log = LoggerFactory.getLogger(WsProxyEndpoint.class);
     private static final String TARGET = "smproxy.ws.target";
     /** Characters (text) or bytes (binary) the container buffers per session before handing over a piece. */
-    public static final int CONTAINER_BUFFER = 2048;
+    public static final int CONTAINER_BUFFER = 1024;
 
     private final SessionRegistry registry;
     private final HttpClient http;

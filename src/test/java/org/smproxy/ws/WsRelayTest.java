@@ -86,6 +86,8 @@ class WsRelayTest {
 
     @BeforeEach
     void clean() {
+        // A session an earlier test ended may still be closing on the node: its close must not land in this test's.
+        await().atMost(Duration.ofSeconds(10)).until(() -> registry().size() == 0 && node.openSessions() == 0);
         node.clear();
     }
 
