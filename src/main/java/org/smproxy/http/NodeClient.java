@@ -3,7 +3,9 @@ package org.smproxy.http;
 import java.io.IOException;
 import java.net.ConnectException;
 import java.net.http.HttpClient;
+import java.net.URI;
 import java.net.http.HttpConnectTimeoutException;
+import java.net.http.HttpHeaders;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.net.http.HttpTimeoutException;
@@ -19,12 +21,22 @@ import java.util.concurrent.Flow;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * The proxy-to-node HTTP leg: one pooled HTTP/1.1 keep-alive client for all relays, non-blocking, with bounded
- * response bodies and failures translated into {@link UpstreamException}s that say whether a retry is safe.
+ * The proxy-to-node HTTP leg: pooled HTTP/1.1 keep-alive clients, non-blocking, with bounded response bodies and
+ * failures translated into {@link UpstreamException}s that say whether a retry is safe.
+ *
+ * <p>Two clients. WHIP/WHEP answers go through {@link #exchange}, on a client whose callbacks run on its own
+ * selector thread: what follows an answer only hands bytes to a non-blocking servlet writer, and a hop to a pool
+ * would cost a thread wake-up per request (a fifth of the relay's CPU, measured). The WebSocket relay and the HLS
+ * cache keep a client with a callback pool: their callbacks may block briefly (a container's close, cache work).
  */
 public final class NodeClient implements AutoCloseable {
     private final ExecutorService executor;
     private final HttpClient client;
+    private final HttpClient direct;
+
+    /** A node's answer, complete: status, headers, body, and the URI it answered for. */
+    public record Answer(int status, HttpHeaders headers, byte[] body, URI uri) {
+    }
 
     public NodeClient(Duration connectTimeout) {
         AtomicInteger n = new AtomicInteger();
@@ -42,6 +54,12 @@ public final class NodeClient implements AutoCloseable {
                 // Redirects must reach the client as they are: following them would send it to a node behind our back.
                 .followRedirects(HttpClient.Redirect.NEVER)
                 .executor(executor)
+                .build();
+        this.direct = HttpClient.newBuilder()
+                .version(HttpClient.Version.HTTP_1_1)
+                .connectTimeout(connectTimeout)
+                .followRedirects(HttpClient.Redirect.NEVER)
+                .executor(Runnable::run)
                 .build();
     }
 
@@ -63,6 +81,29 @@ public final class NodeClient implements AutoCloseable {
                     }
                     return response;
                 });
+    }
+
+    /**
+     * Sends on the direct client and completes with the answer on the client's selector thread, as soon as the
+     * body is in: {@code sendAsync}'s own future would first hop to the common pool. Failures and timeouts still come
+     * through that future, translated. Dependent stages must not block.
+     */
+    public CompletableFuture<Answer> exchange(HttpRequest request, int maxBody, String nodeName) {
+        CompletableFuture<Answer> answer = new CompletableFuture<>();
+        direct.sendAsync(request, info -> {
+                    LimitedBody body = new LimitedBody(maxBody);
+                    body.result.thenAccept(bytes -> answer.complete(
+                            new Answer(info.statusCode(), info.headers(), bytes, request.uri())));
+                    return body;
+                })
+                .whenComplete((response, failure) -> {
+                    if (failure != null) {
+                        answer.completeExceptionally(translate(failure, nodeName, request.timeout().orElse(null)));
+                    } else {
+                        answer.complete(new Answer(response.statusCode(), response.headers(), response.body(), request.uri()));
+                    }
+                });
+        return answer;
     }
 
     static UpstreamException translate(Throwable failure, String node, Duration timeout) {

@@ -2,7 +2,6 @@ package org.smproxy.whip;
 
 import java.net.URI;
 import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
@@ -86,8 +85,8 @@ public final class RelayServlet extends HttpServlet {
                     return e;
                 })
                 .thenCompose(this::send)
-                // Inline: the node client completes its futures on its own callback threads, never on its selector
-                // thread, so another hop to the same pool would only add a thread hand-off per request.
+                // Inline, on the node client's selector thread: writing the answer only hands it to a non-blocking
+                // writer, and a hop to a pool would cost a thread wake-up per request.
                 .whenComplete((nodeToProxy, failure) -> {
                     try {
                         if (failure == null) {
@@ -180,10 +179,10 @@ public final class RelayServlet extends HttpServlet {
     }
 
     /** Sends to the routed node; once, and only if the node provably never saw the request, to another. */
-    private CompletableFuture<HttpResponse<byte[]>> send(Exchange ex) {
+    private CompletableFuture<NodeClient.Answer> send(Exchange ex) {
         ex.attempt++;
         Node node = ex.route.node();
-        return nodes.send(toNode(ex), config.relay().maxBodyBytes() * 4, node.address())
+        return nodes.exchange(toNode(ex), config.relay().maxBodyBytes() * 4, node.address())
                 .handle((response, failure) -> {
                     if (failure == null) {
                         return CompletableFuture.completedFuture(response);
@@ -191,12 +190,12 @@ public final class RelayServlet extends HttpServlet {
                     UpstreamException u = failure instanceof UpstreamException ? (UpstreamException) failure
                             : failure.getCause() instanceof UpstreamException ? (UpstreamException) failure.getCause() : null;
                     if (u == null || !u.unsent() || ex.attempt > 1 || !ex.route.replaceable()) {
-                        return CompletableFuture.<HttpResponse<byte[]>>failedFuture(failure);
+                        return CompletableFuture.<NodeClient.Answer>failedFuture(failure);
                     }
                     try {
                         ex.route = router.reroute(ex);
                     } catch (RuntimeException noOther) {
-                        return CompletableFuture.<HttpResponse<byte[]>>failedFuture(u); // say what really happened
+                        return CompletableFuture.<NodeClient.Answer>failedFuture(u); // say what really happened
                     }
                     log.warn("{}: {}; trying node {} instead", ex.describe(), u.getMessage(), ex.route.node().id());
                     return send(ex);
@@ -243,10 +242,10 @@ public final class RelayServlet extends HttpServlet {
     }
 
     /** The node's status and body, unchanged; its Location replaced by one that routes back here. */
-    private void toClient(Exchange ex, HttpResponse<byte[]> nodeToProxy) {
+    private void toClient(Exchange ex, NodeClient.Answer nodeToProxy) {
         HttpServletResponse p2c = ex.proxyToClient;
         Node node = ex.route.node();
-        p2c.setStatus(nodeToProxy.statusCode());
+        p2c.setStatus(nodeToProxy.status());
         for (String name : RESPONSE_HEADERS) {
             for (String value : nodeToProxy.headers().allValues(name)) {
                 p2c.addHeader(name, value);
@@ -254,7 +253,7 @@ public final class RelayServlet extends HttpServlet {
         }
         p2c.setHeader("Session-Host", node.address());
         p2c.setHeader("Cache-Control", "no-store");
-        boolean created = "POST".equals(ex.method) && nodeToProxy.statusCode() / 100 == 2;
+        boolean created = "POST".equals(ex.method) && nodeToProxy.status() / 100 == 2;
         if (created) {
             String nodeResource = nodeResource(ex, nodeToProxy);
             String token = tokens.issue(new RouteTokens.Route(node.id(), ex.path.kind().word(), nodeResource));
@@ -262,18 +261,18 @@ public final class RelayServlet extends HttpServlet {
         }
         byte[] body = nodeToProxy.body();
         p2c.setContentLength(body.length);
-        record(ex, nodeToProxy.statusCode());
-        if (created || ("DELETE".equals(ex.method) && nodeToProxy.statusCode() / 100 == 2)) {
+        record(ex, nodeToProxy.status());
+        if (created || ("DELETE".equals(ex.method) && nodeToProxy.status() / 100 == 2)) {
             log.info("{} session {} {} on node {} ({}) in {} ms", ex.path.kind(), created ? "started:" : "ended:",
                     created ? ex.path.stream() : ex.route.nodePath(), node.id(), node.address(), ex.elapsedMillis());
-        } else if (nodeToProxy.statusCode() >= 400) {
-            log.info("{}: node {} answered {}", ex.describe(), node.id(), nodeToProxy.statusCode());
+        } else if (nodeToProxy.status() >= 400) {
+            log.info("{}: node {} answered {}", ex.describe(), node.id(), nodeToProxy.status());
         }
         AsyncIo.writeAndComplete(ex.async, body);
     }
 
     /** The node's resource URL (path and query) for a new session, from its Location or, lacking one, Red5's rule. */
-    private static String nodeResource(Exchange ex, HttpResponse<byte[]> nodeToProxy) {
+    private static String nodeResource(Exchange ex, NodeClient.Answer nodeToProxy) {
         String location = nodeToProxy.headers().firstValue("Location").orElse(null);
         if (location == null || location.isBlank()) {
             return NodeRouter.resourcePath(ex.path.kind(), ex.path.stream());
