@@ -346,6 +346,7 @@ echo "meta.load_at_end=$(cut -d' ' -f1 /proc/loadavg)" >>"$RESULTS"
 echo "meta.seconds=$(($(date +%s) - START_EPOCH))" >>"$RESULTS"
 CMD="bench/run.sh"
 [ $QUICK = 1 ] && CMD="$CMD --quick"
+[ -n "$BEFORE_JAR" ] && CMD="$CMD --before <jar of an earlier build>"
 "${TOOL[@]}" report --results "$RESULTS" --jfr "$WORK/jfr" --out "$WORK/table.md" --command "$CMD"
 cat "$WORK/table.md"
 if [ $README = 1 ]; then
