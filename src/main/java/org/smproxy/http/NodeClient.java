@@ -2,8 +2,8 @@ package org.smproxy.http;
 
 import java.io.IOException;
 import java.net.ConnectException;
-import java.net.http.HttpClient;
 import java.net.URI;
+import java.net.http.HttpClient;
 import java.net.http.HttpConnectTimeoutException;
 import java.net.http.HttpHeaders;
 import java.net.http.HttpRequest;
@@ -67,7 +67,7 @@ public final class NodeClient implements AutoCloseable {
         return client;
     }
 
-    /** Where relay callbacks run: never on the HTTP client's selector thread, never on a container thread. */
+    /** The pooled client's callback threads (never its selector, never a container thread): for work that may block. */
     public java.util.concurrent.Executor callbacks() {
         return executor;
     }
@@ -100,7 +100,8 @@ public final class NodeClient implements AutoCloseable {
                     if (failure != null) {
                         answer.completeExceptionally(translate(failure, nodeName, request.timeout().orElse(null)));
                     } else {
-                        answer.complete(new Answer(response.statusCode(), response.headers(), response.body(), request.uri()));
+                        answer.complete(new Answer(response.statusCode(), response.headers(), response.body(),
+                                request.uri()));
                     }
                 });
         return answer;
