@@ -85,8 +85,9 @@ public final class NodeClient implements AutoCloseable {
 
     /**
      * Sends on the direct client and completes with the answer on the client's selector thread, as soon as the
-     * body is in: {@code sendAsync}'s own future would first hop to the common pool. Failures and timeouts still come
-     * through that future, translated. Dependent stages must not block.
+     * body is in: {@code sendAsync}'s own future would first hop to the common pool. Failures and timeouts only
+     * come through that future (a body that completes has completed the answer already), translated. Dependent stages
+     * must not block.
      */
     public CompletableFuture<Answer> exchange(HttpRequest request, int maxBody, String nodeName) {
         CompletableFuture<Answer> answer = new CompletableFuture<>();
@@ -96,13 +97,9 @@ public final class NodeClient implements AutoCloseable {
                             new Answer(info.statusCode(), info.headers(), bytes, request.uri())));
                     return body;
                 })
-                .whenComplete((response, failure) -> {
-                    if (failure != null) {
-                        answer.completeExceptionally(translate(failure, nodeName, request.timeout().orElse(null)));
-                    } else {
-                        answer.complete(new Answer(response.statusCode(), response.headers(), response.body(),
-                                request.uri()));
-                    }
+                .exceptionally(failure -> {
+                    answer.completeExceptionally(translate(failure, nodeName, request.timeout().orElse(null)));
+                    return null;
                 });
         return answer;
     }

@@ -202,21 +202,16 @@ public final class ProxySession {
                 kick(1009, "the node sent a frame larger than " + limits.maxFrameBytes() + " bytes");
                 return null;
             }
-            String message;
-            if (text == null && last) {
-                message = data.toString();
-            } else {
+            if (!last) {
                 if (text == null) {
                     text = new StringBuilder(data.length() * 2);
                 }
                 text.append(data);
-                if (!last) {
-                    ws.request(1);
-                    return null;
-                }
-                message = text.toString();
-                text = null;
+                ws.request(1);
+                return null;
             }
+            String message = text == null ? data.toString() : text.append(data).toString();
+            text = null;
             client.getAsyncRemote().sendText(message, result -> afterClientSend(ws, result.isOK(), result.getException()));
             return null;
         }
