@@ -15,6 +15,7 @@ import org.smproxy.http.ApiServlet;
 import org.smproxy.http.ErrorDialect;
 import org.smproxy.http.Json;
 import org.smproxy.http.TokenCheck;
+import org.smproxy.store.ClusterStore;
 
 /**
  * Operator API: nodes (list, one, drain or fault, forget) and streams. Needs the admin token on every call.
@@ -32,11 +33,14 @@ public final class AdminServlet extends ApiServlet {
     private static final int MAX_BODY = 4096;
 
     private final ClusterModel cluster;
+    private final ClusterStore store;
     private final TokenCheck token;
 
-    public AdminServlet(ClusterModel cluster, TokenCheck token, ErrorDialect dialect) {
+    /** Reads answer from the local view; changes go through the store, so every replica makes them. */
+    public AdminServlet(ClusterModel cluster, ClusterStore store, TokenCheck token, ErrorDialect dialect) {
         super(dialect);
         this.cluster = cluster;
+        this.store = store;
         this.token = token;
     }
 
@@ -78,7 +82,7 @@ public final class AdminServlet extends ApiServlet {
             Json.write(call.resp(), 200, NodeJson.of(node(id), cluster.nowMillis()));
         } else if (depth == 2 && "DELETE".equals(call.method())) {
             node(id);
-            cluster.remove(id, "removed by operator");
+            store.remove(id, "removed by operator");
             call.resp().setStatus(204);
         } else if (depth == 3 && "state".equals(call.segment(2))) {
             state(call, id);
@@ -96,9 +100,9 @@ public final class AdminServlet extends ApiServlet {
             if (change.state() == null) {
                 throw new ApiException(400, "'state' is required, e.g. {\"state\":\"SOFT_SUNSET\"}");
             }
-            changed = cluster.setAdminState(id, parseState(change.state()));
+            changed = store.setAdminState(id, parseState(change.state()));
         } else if ("DELETE".equals(call.method())) {
-            changed = cluster.setAdminState(id, null);
+            changed = store.setAdminState(id, null);
         } else {
             throw methodNotAllowed(call, "PUT, DELETE");
         }

@@ -16,6 +16,7 @@ import org.smproxy.http.ApiServlet;
 import org.smproxy.http.ErrorDialect;
 import org.smproxy.http.Json;
 import org.smproxy.http.TokenCheck;
+import org.smproxy.store.ClusterStore;
 
 /**
  * Node API: nodes (or an agent beside each) report state, load and streams every few seconds; a node that stops
@@ -32,14 +33,16 @@ public final class HeartbeatServlet extends ApiServlet {
     private static final int MAX_BODY = 4 * 1024 * 1024;
 
     private final ClusterModel cluster;
+    private final ClusterStore store;
     private final TokenCheck secret;
     private final Duration interval;
     private final Duration timeout;
 
-    public HeartbeatServlet(ClusterModel cluster, TokenCheck secret, Duration interval, Duration timeout,
+    public HeartbeatServlet(ClusterModel cluster, ClusterStore store, TokenCheck secret, Duration interval, Duration timeout,
                             ErrorDialect dialect) {
         super(dialect);
         this.cluster = cluster;
+        this.store = store;
         this.secret = secret;
         this.interval = interval;
         this.timeout = timeout;
@@ -67,7 +70,7 @@ public final class HeartbeatServlet extends ApiServlet {
             if (!"POST".equals(call.method()) && !"PUT".equals(call.method())) {
                 throw methodNotAllowed(call, "POST");
             }
-            Node node = cluster.report(toReport(Json.read(call.req().getInputStream(), MAX_BODY, Heartbeat.class)), false);
+            Node node = store.report(toReport(Json.read(call.req().getInputStream(), MAX_BODY, Heartbeat.class)));
             Json.write(call.resp(), 200, new Ack(node.id(), node.address(), node.state().name(), interval.toMillis(),
                     timeout.toMillis()));
         } else if (call.path().size() == 1 && "DELETE".equals(call.method())) {
@@ -75,7 +78,7 @@ public final class HeartbeatServlet extends ApiServlet {
             if (cluster.findById(id).isEmpty()) {
                 throw new ApiException(404, "node '" + id + "' not found");
             }
-            cluster.remove(id, "the node signed off");
+            store.remove(id, "the node signed off");
             call.resp().setStatus(204);
         } else {
             throw notFound(call);

@@ -11,11 +11,12 @@ import org.smproxy.http.ApiServlet;
 import org.smproxy.http.ErrorDialect;
 import org.smproxy.http.Json;
 import org.smproxy.http.TokenCheck;
-import org.smproxy.ws.ProxySession;
-import org.smproxy.ws.SessionRegistry;
+import org.smproxy.store.SessionInfo;
+import org.smproxy.ws.SessionDirectory;
 
 /**
- * The proxied WebSocket sessions, in each generation's admin shape (admin token required):
+ * The proxied WebSocket sessions of the whole tier, in each generation's admin shape (admin token required), each
+ * with the replica that holds it (a field Red5 does not have; clients that do not know it ignore it):
  *
  * <pre>
  * SM 2.0  GET    /as/v1/admin/rtcproxy                          {"NodeKey|&lt;id&gt;":{"streamGuid","status","sessionId","timestamp"}}
@@ -25,11 +26,11 @@ import org.smproxy.ws.SessionRegistry;
  * </pre>
  */
 public final class ProxySessionsServlet extends ApiServlet {
-    private final SessionRegistry sessions;
+    private final SessionDirectory sessions;
     private final TokenCheck token;
     private final ErrorDialect dialect;
 
-    public ProxySessionsServlet(SessionRegistry sessions, TokenCheck token, ErrorDialect dialect) {
+    public ProxySessionsServlet(SessionDirectory sessions, TokenCheck token, ErrorDialect dialect) {
         super(dialect);
         this.sessions = sessions;
         this.token = token;
@@ -37,13 +38,13 @@ public final class ProxySessionsServlet extends ApiServlet {
     }
 
     /** SM 2.0's entry. */
-    public record RtcProxyEntry(String streamGuid, String status, String sessionId, long timestamp) {
+    public record RtcProxyEntry(String streamGuid, String status, String sessionId, long timestamp, String replica) {
     }
 
     /** SM 1.x's entry. */
     public record ProxyClient(String id, String targetHost, int targetPort, String targetApp, boolean clientConnected,
                               boolean proxyConnected, String clientUserAgent, String clientAddress, boolean secureClient,
-                              long creationTime) {
+                              long creationTime, String replica) {
     }
 
 
@@ -61,8 +62,9 @@ public final class ProxySessionsServlet extends ApiServlet {
         String which = call.rest(0);
         if (which.isEmpty() && "GET".equals(call.method())) {
             Map<String, RtcProxyEntry> body = new LinkedHashMap<>();
-            for (ProxySession s : sessions.list()) {
-                body.put("NodeKey|" + s.id(), new RtcProxyEntry(s.target().label(), status(s), s.id(), s.createdMillis()));
+            for (SessionInfo s : sessions.list()) {
+                body.put("NodeKey|" + s.id(), new RtcProxyEntry(s.stream(), s.status(), s.id(), s.createdMillis(),
+                        s.replica()));
             }
             Json.write(call.resp(), 200, body);
         } else if (!which.isEmpty() && "DELETE".equals(call.method())) {
@@ -80,14 +82,14 @@ public final class ProxySessionsServlet extends ApiServlet {
         String id = call.segment(1);
         if (id == null || id.isEmpty()) {
             if ("DELETE".equals(call.method())) {
-                sessions.closeAll("closed by the administrator");
+                sessions.kickAll("closed by the administrator");
                 call.resp().setStatus(200);
                 return;
             }
             requireGet(call);
             List<ProxyClient> body = new ArrayList<>();
             String filter = call.req().getParameter("filter");
-            for (ProxySession s : sessions.list()) {
+            for (SessionInfo s : sessions.list()) {
                 if (filter == null || "any".equals(filter) || ("healthy".equals(filter) == s.healthy())
                         && ("healthy".equals(filter) || "unhealthy".equals(filter))) {
                     body.add(sm1Entry(s));
@@ -103,30 +105,20 @@ public final class ProxySessionsServlet extends ApiServlet {
             call.resp().setStatus(200);
         } else {
             requireGet(call);
-            ProxySession s = sessions.get(id).orElseThrow(() -> new ApiException(404, "proxy client '" + id + "' not found"));
+            SessionInfo s = sessions.get(id).orElseThrow(() -> new ApiException(404, "proxy client '" + id + "' not found"));
             Json.write(call.resp(), 200, sm1Entry(s));
         }
     }
 
     private void kick(String idOrGuid, String notFound) {
-        List<ProxySession> found = sessions.find(idOrGuid);
-        if (found.isEmpty()) {
+        if (sessions.kick(idOrGuid, 1000, "closed by the administrator") == 0) {
             throw new ApiException(404, notFound);
         }
-        found.forEach(s -> s.kick(1000, "closed by the administrator"));
     }
 
-    private static ProxyClient sm1Entry(ProxySession s) {
-        return new ProxyClient(s.id(), s.target().upstream().getHost(), s.target().upstreamPort(), s.target().app(),
-                s.clientConnected(), s.proxyConnected(), s.target().userAgent(), s.target().clientAddress(),
-                s.target().secure(), s.createdMillis());
-    }
-
-    private static String status(ProxySession s) {
-        if (!s.healthy()) {
-            return "UNHEALTHY";
-        }
-        return s.proxyConnected() ? "CONNECTED" : "CONNECTING";
+    private static ProxyClient sm1Entry(SessionInfo s) {
+        return new ProxyClient(s.id(), s.targetHost(), s.targetPort(), s.app(), s.clientConnected(), s.proxyConnected(),
+                s.userAgent(), s.clientAddress(), s.secure(), s.createdMillis(), s.replica());
     }
 
     private static void requireGet(Call call) {

@@ -71,4 +71,14 @@ public abstract class ClusterException extends RuntimeException {
             super(message);
         }
     }
+
+    /**
+     * The tier's shared store is out of reach, so a change that every replica must see (an operator's drain) was not
+     * made; retrying once it is back helps.
+     */
+    public static final class SharedStateUnavailable extends ClusterException {
+        public SharedStateUnavailable(String message) {
+            super(message);
+        }
+    }
 }

@@ -90,6 +90,14 @@ public final class ClusterModel {
 
     /** Records a heartbeat (or a static node) and re-indexes the node. */
     public Node report(NodeReport report, boolean isStatic) {
+        return report(report, isStatic, clock.millis());
+    }
+
+    /**
+     * Records a heartbeat received at {@code heartbeatMillis} (this model's clock): a shared store hands over
+     * reports that other replicas received earlier, with their age.
+     */
+    public Node report(NodeReport report, boolean isStatic, long heartbeatMillis) {
         GroupIndex group = validate(report);
         while (true) {
             NodeEntry entry = nodes.computeIfAbsent(report.id(), NodeEntry::new);
@@ -116,7 +124,7 @@ public final class ClusterModel {
                     log.info("node '{}' reports state {} (was {})", report.id(), report.state(), entry.report.state());
                 }
                 entry.isStatic = entry.isStatic || isStatic;
-                entry.lastHeartbeatMillis = clock.millis();
+                entry.lastHeartbeatMillis = heartbeatMillis;
                 apply(entry, group, report);
                 return entry.node;
             }
@@ -134,6 +142,17 @@ public final class ClusterModel {
             log.info("node '{}' state set by operator to {}", nodeId, state == null ? "its own (" + entry.report.state() + ")" : state);
             apply(entry, entry.group, entry.report);
             return entry.node;
+        }
+    }
+
+    /** The operator's override of a node's state, if any. */
+    public Optional<NodeState> adminState(String nodeId) {
+        NodeEntry entry = nodes.get(nodeId);
+        if (entry == null) {
+            return Optional.empty();
+        }
+        synchronized (entry) {
+            return entry.removed ? Optional.empty() : Optional.ofNullable(entry.adminState);
         }
     }
 

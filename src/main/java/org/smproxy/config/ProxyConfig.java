@@ -31,7 +31,21 @@ public record ProxyConfig(
         Relay relay,
         WebSocket webSocket,
         Hls hls,
+        Store store,
         Standalone standalone) {
+
+    /** Where the cluster view is shared between replicas. */
+    public enum StoreKind { MEMORY, REDIS }
+
+    /**
+     * The shared cluster store ({@code cluster.store*}).
+     *
+     * @param url       {@code redis://host:port[/db]} or {@code rediss://} (TLS); null with {@link StoreKind#MEMORY}
+     * @param prefix    put before every key and channel, so several clusters can share one server
+     * @param replicaId names this replica in the tier-wide session registry; unique per process when not set
+     */
+    public record Store(StoreKind kind, String url, String password, String prefix, String replicaId) {
+    }
 
     /**
      * The HLS proxy's shared cache and its freshness rules.
@@ -113,6 +127,7 @@ public record ProxyConfig(
                         s.duration("proxy.hls.segmentTtl", Duration.ofSeconds(30), Duration.ofSeconds(1)),
                         s.duration("proxy.hls.playlistMaxAge", Duration.ofMillis(500), Duration.ZERO),
                         s.duration("proxy.hls.blockingTimeout", Duration.ofSeconds(12), Duration.ofSeconds(1))),
+                store(s),
                 new Standalone(
                         s.string("standalone.bind", "0.0.0.0"),
                         s.integer("standalone.https.port", 8443, 0, 65535),
@@ -128,6 +143,68 @@ public record ProxyConfig(
             throw new ConfigException("'cluster.file' points at " + config.clusterFile + ", which cannot be read");
         }
         return config;
+    }
+
+    private static Store store(Settings s) {
+        String kind = s.string("cluster.store", "memory");
+        String url = s.string("cluster.store.url", "");
+        String password = s.string("cluster.store.password", "");
+        String prefix = s.string("cluster.store.prefix", "smproxy:");
+        String replica = s.string("cluster.replica.id", "");
+        if (!replica.matches("[A-Za-z0-9._-]{0,64}")) {
+            throw new ConfigException("'cluster.replica.id' may hold letters, digits, '.', '_' and '-' (at most 64), not '"
+                    + replica + "'");
+        }
+        if (replica.isEmpty()) {
+            replica = defaultReplicaId();
+        }
+        if (prefix.isEmpty() || prefix.length() > 64 || prefix.contains("|")) {
+            throw new ConfigException("'cluster.store.prefix' must be 1-64 characters without '|', not '" + prefix + "'");
+        }
+        switch (kind.toLowerCase(java.util.Locale.ROOT)) {
+            case "memory":
+                return new Store(StoreKind.MEMORY, null, "", prefix, replica);
+            case "redis":
+                if (url.isEmpty()) {
+                    throw new ConfigException("'cluster.store.url' is required with cluster.store=redis, e.g. redis://127.0.0.1:6379");
+                }
+                java.net.URI uri;
+                try {
+                    uri = new java.net.URI(url);
+                } catch (java.net.URISyntaxException e) {
+                    throw new ConfigException("'cluster.store.url' is not a URL: " + e.getMessage());
+                }
+                String scheme = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase(java.util.Locale.ROOT);
+                if (!scheme.equals("redis") && !scheme.equals("rediss") || uri.getHost() == null) {
+                    throw new ConfigException("'cluster.store.url' must look like redis://host:port[/db] or rediss://host:port[/db], not '"
+                            + redact(url) + "'");
+                }
+                String db = uri.getPath() == null || uri.getPath().length() <= 1 ? "0" : uri.getPath().substring(1);
+                if (!db.matches("\\d{1,2}")) {
+                    throw new ConfigException("'cluster.store.url': the database after the port must be a number, not '" + db + "'");
+                }
+                return new Store(StoreKind.REDIS, url, password, prefix, replica);
+            default:
+                throw new ConfigException("'cluster.store' must be memory or redis, not '" + kind + "'");
+        }
+    }
+
+    /** A URL as it may appear in a message: without the password it may carry. */
+    public static String redact(String url) {
+        return url == null ? null : url.replaceAll("//[^@/]*@", "//***@");
+    }
+
+    private static String defaultReplicaId() {
+        String host;
+        try {
+            host = java.net.InetAddress.getLocalHost().getHostName().replaceAll("[^A-Za-z0-9._-]", "");
+        } catch (java.io.IOException e) {
+            host = "replica";
+        }
+        if (host.isEmpty() || host.length() > 40) {
+            host = "replica";
+        }
+        return host + "-" + Long.toHexString(new java.security.SecureRandom().nextInt() & 0xFFFFFFL);
     }
 
     public static ProxyConfig load(Path file) {
@@ -146,6 +223,6 @@ public record ProxyConfig(
 
     public ProxyConfig withClusterFile(Path file) {
         return new ProxyConfig(wsProxyEnabled, file, defaultNodeGroup, heartbeatInterval, heartbeatTimeout,
-                usePrivateAddress, adminToken, nodeSecret, relay, webSocket, hls, standalone);
+                usePrivateAddress, adminToken, nodeSecret, relay, webSocket, hls, store, standalone);
     }
 }

@@ -20,6 +20,10 @@ import org.smproxy.config.ProxyConfig;
 import org.smproxy.http.NodeClient;
 import org.smproxy.http.RouteTokens;
 import org.smproxy.hls.HlsCache;
+import org.smproxy.store.ClusterStore;
+import org.smproxy.store.MemoryStore;
+import org.smproxy.store.RedisStore;
+import org.smproxy.ws.SessionDirectory;
 import org.smproxy.ws.SessionRegistry;
 
 /**
@@ -34,14 +38,27 @@ public final class ProxyCore implements AutoCloseable {
     private final PrometheusMeterRegistry metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     private final NodeClient nodeClient;
     private final RouteTokens sessionTokens;
-    private final SessionRegistry wsSessions = new SessionRegistry();
+    private final ClusterStore store;
+    private final SessionRegistry wsSessions;
+    private final SessionDirectory sessionDirectory;
     private final HlsCache hlsCache;
     private ScheduledExecutorService housekeeping;
     private long lastPingMillis;
 
-    private ProxyCore(ProxyConfig config, ClusterModel cluster, Clock clock) {
+    private ProxyCore(ProxyConfig config, ClusterModel cluster, ClusterStore store, Clock clock) {
         this.config = config;
         this.cluster = cluster;
+        this.store = store;
+        this.wsSessions = new SessionRegistry(store);
+        this.sessionDirectory = new SessionDirectory(wsSessions, store);
+        // another replica's operator kick reaches the sessions that live here
+        store.onKick((match, by) -> {
+            if (match == null) {
+                wsSessions.closeAll("closed by the administrator");
+            } else {
+                wsSessions.find(match).forEach(s -> s.kick(1000, "closed by the administrator"));
+            }
+        });
         this.nodeClient = new NodeClient(config.relay().connectTimeout());
         this.sessionTokens = new RouteTokens(config.relay().sessionSecret(), config.relay().sessionTtl(), clock);
         this.hlsCache = new HlsCache(nodeClient, config);
@@ -63,7 +80,11 @@ public final class ProxyCore implements AutoCloseable {
                 throw new ConfigException("'cluster.file' node '" + node.id() + "': " + e.getMessage());
             }
         }
-        ProxyCore core = new ProxyCore(config, cluster, clock);
+        ClusterStore store = switch (config.store().kind()) {
+            case MEMORY -> new MemoryStore(cluster, config.store().replicaId());
+            case REDIS -> new RedisStore(cluster, config.store(), config.heartbeatTimeout());
+        };
+        ProxyCore core = new ProxyCore(config, cluster, store, clock);
         core.registerGauges();
         return core;
     }
@@ -82,6 +103,8 @@ public final class ProxyCore implements AutoCloseable {
                     .tag("nodeGroup", group).register(metrics);
         }
         Gauge.builder("smproxy.ws.sessions", wsSessions, SessionRegistry::size).register(metrics);
+        Gauge.builder("smproxy.store.synced", store, s -> s.health().ready() ? 1 : 0)
+                .tag("store", store.health().kind()).register(metrics);
         Gauge.builder("smproxy.hls.cache.bytes", hlsCache, HlsCache::sizeBytes).register(metrics);
         Gauge.builder("smproxy.hls.node.fetches", hlsCache, HlsCache::fetches).register(metrics);
     }
@@ -100,6 +123,7 @@ public final class ProxyCore implements AutoCloseable {
         long periodMs = Math.max(50, Math.min(1000, config.heartbeatTimeout().toMillis() / 4));
         housekeeping.scheduleWithFixedDelay(this::expireQuietly, periodMs, periodMs, TimeUnit.MILLISECONDS);
         housekeeping.scheduleWithFixedDelay(this::tendWebSockets, 1, 1, TimeUnit.SECONDS);
+        store.start();
         log.info("proxy core started: node groups {}, {} node(s) known, heartbeat timeout {} ms, WebSocket proxy (SM 1.x) {}",
                 cluster.groupNames(), cluster.nodes().size(), config.heartbeatTimeout().toMillis(),
                 config.wsProxyEnabled() ? "enabled" : "disabled");
@@ -110,6 +134,14 @@ public final class ProxyCore implements AutoCloseable {
         if (config.adminToken().isEmpty()) {
             log.warn("api.admin.token is not set: the admin API answers 401 to everyone");
         }
+        if (config.store().kind() == ProxyConfig.StoreKind.REDIS) {
+            log.info("cluster store: redis at {}, replica '{}'", ProxyConfig.redact(config.store().url()), store.replicaId());
+            if (config.relay().sessionSecret().isEmpty()) {
+                log.warn("cluster.store=redis but proxy.session.secret is not set: each replica signs WHIP/WHEP and HLS"
+                        + " session URLs with its own random key, so the others refuse them (403); set the same secret on"
+                        + " every replica");
+            }
+        }
         if (config.nodeSecret().isEmpty()) {
             log.warn("api.node.secret is not set: node heartbeats are refused (401); only static nodes are known");
         }
@@ -117,7 +149,7 @@ public final class ProxyCore implements AutoCloseable {
 
     private void expireQuietly() {
         try {
-            cluster.expireStale();
+            store.housekeep();
         } catch (RuntimeException e) {
             log.error("expiring stale nodes failed", e); // keep the schedule alive: a dead reaper would keep dead nodes
         }
@@ -139,6 +171,7 @@ public final class ProxyCore implements AutoCloseable {
     @Override
     public synchronized void close() {
         wsSessions.shutdown();
+        store.close();
         if (housekeeping != null) {
             housekeeping.shutdownNow();
             housekeeping = null;
@@ -162,6 +195,15 @@ public final class ProxyCore implements AutoCloseable {
 
     public SessionRegistry wsSessions() {
         return wsSessions;
+    }
+
+    public ClusterStore store() {
+        return store;
+    }
+
+    /** The WebSocket sessions of the whole tier. */
+    public SessionDirectory sessionDirectory() {
+        return sessionDirectory;
     }
 
     public ProxyConfig config() {

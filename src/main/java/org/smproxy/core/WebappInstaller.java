@@ -77,20 +77,21 @@ public final class WebappInstaller {
             add(ctx, "sm2-relay", new RelayServlet(RelayPath.Shape.SM2, router, core.sessionTokens(), core.nodeClient(),
                     cfg, core.metrics()), "/v1/proxy/*");
             add(ctx, "sm2-streams", new StreamsServlet(core.cluster()), "/v1/streams/*");
-            add(ctx, "sm2-admin", new AdminServlet(core.cluster(), admin, ErrorDialect.SM2), "/v1/admin/*");
-            add(ctx, "sm2-nodes", new HeartbeatServlet(core.cluster(), nodes, cfg.heartbeatInterval(),
+            add(ctx, "sm2-admin", new AdminServlet(core.cluster(), core.store(), admin, ErrorDialect.SM2), "/v1/admin/*");
+            add(ctx, "sm2-nodes", new HeartbeatServlet(core.cluster(), core.store(), nodes, cfg.heartbeatInterval(),
                     cfg.heartbeatTimeout(), ErrorDialect.SM2), "/v1/nodes/*");
-            add(ctx, "sm2-rtcproxy", new ProxySessionsServlet(core.wsSessions(), admin, ErrorDialect.SM2),
+            add(ctx, "sm2-rtcproxy", new ProxySessionsServlet(core.sessionDirectory(), admin, ErrorDialect.SM2),
                     "/v1/admin/rtcproxy", "/v1/admin/rtcproxy/*");
-            add(ctx, "sm2-health", new HealthServlet(core.cluster()), "/v1/health");
+            add(ctx, "sm2-health", new HealthServlet(core.cluster(), core.store(), false), "/v1/health");
+            add(ctx, "sm2-ready", new HealthServlet(core.cluster(), core.store(), true), "/v1/ready");
             add(ctx, "sm2-metrics", new MetricsServlet(core.metrics(), core.cluster()), "/v1/metrics");
         } else {
             add(ctx, "sm1-event", new EventServlet(core.cluster()), "/api/4.0/event/*", "/api/3.1/event/*");
             add(ctx, "sm1-hls", hls, "/api/4.0/file/*");
-            add(ctx, "sm1-admin", new AdminServlet(core.cluster(), admin, ErrorDialect.SM1), "/api/4.0/admin/*");
-            add(ctx, "sm1-proxy-clients", new ProxySessionsServlet(core.wsSessions(), admin, ErrorDialect.SM1),
+            add(ctx, "sm1-admin", new AdminServlet(core.cluster(), core.store(), admin, ErrorDialect.SM1), "/api/4.0/admin/*");
+            add(ctx, "sm1-proxy-clients", new ProxySessionsServlet(core.sessionDirectory(), admin, ErrorDialect.SM1),
                     "/api/4.0/admin/proxy/*", "/api/3.1/admin/proxy/*");
-            add(ctx, "sm1-nodes", new HeartbeatServlet(core.cluster(), nodes, cfg.heartbeatInterval(),
+            add(ctx, "sm1-nodes", new HeartbeatServlet(core.cluster(), core.store(), nodes, cfg.heartbeatInterval(),
                     cfg.heartbeatTimeout(), ErrorDialect.SM1), "/api/4.0/nodes/*");
         }
     }

@@ -34,7 +34,8 @@ public final class Errors {
         if (failure instanceof ClusterException.StreamAlreadyPublished || failure instanceof ClusterException.AddressConflict) {
             return new ApiException(409, failure.getMessage());
         }
-        if (failure instanceof ClusterException.GroupLimitReached) {
+        if (failure instanceof ClusterException.GroupLimitReached
+                || failure instanceof ClusterException.SharedStateUnavailable) {
             return new ApiException(503, failure.getMessage(), RETRY_AFTER_SECONDS);
         }
         if (failure instanceof ClusterException.NoNodeAvailable) {

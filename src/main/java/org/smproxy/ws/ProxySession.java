@@ -79,6 +79,7 @@ public final class ProxySession {
                 node = ws;
                 nodeOpen = true;
             }
+            registry.changed(this);
             log.debug("WebSocket session {} ({}) connected to node {}", id, target.label(), target.nodeAddress());
             pumpToNode();
         });

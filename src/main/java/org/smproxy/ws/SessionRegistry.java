@@ -13,15 +13,19 @@ import java.util.concurrent.atomic.AtomicLong;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.smproxy.store.ClusterStore;
+import org.smproxy.store.SessionInfo;
 
 /**
  * Every proxied WebSocket session of this server, for the admin APIs, the per-address cap, pings and the reaper of
- * half-dead pairs. Lock-free; sessions add and remove themselves.
+ * half-dead pairs. Lock-free; sessions add and remove themselves. The tier learns of them through the cluster store
+ * (the live sessions themselves never leave this replica).
  */
 public final class SessionRegistry {
     private static final Logger log = LoggerFactory.getLogger(SessionRegistry.class);
 
     private final ConcurrentHashMap<String, ProxySession> sessions = new ConcurrentHashMap<>();
+    private final ClusterStore store;
     private final ConcurrentHashMap<String, AtomicInteger> perAddress = new ConcurrentHashMap<>();
     private final AtomicLong sequence = new AtomicLong();
     private final String prefix = Long.toHexString(System.nanoTime() & 0xFFFFFFFFL).toUpperCase();
@@ -32,6 +36,10 @@ public final class SessionRegistry {
         t.setContextClassLoader(SessionRegistry.class.getClassLoader());
         return t;
     });
+
+    public SessionRegistry(ClusterStore store) {
+        this.store = store;
+    }
 
     void schedule(Runnable task, long delayMillis) {
         try {
@@ -49,12 +57,30 @@ public final class SessionRegistry {
     void add(ProxySession s) {
         sessions.put(s.id(), s);
         perAddress.computeIfAbsent(s.target().clientAddress(), a -> new AtomicInteger()).incrementAndGet();
+        store.sessionOpened(info(s));
+    }
+
+    /** The session's state moved (its node leg connected): the tier's listing follows. */
+    void changed(ProxySession s) {
+        if (sessions.get(s.id()) == s) {
+            store.sessionOpened(info(s));
+        }
     }
 
     void remove(ProxySession s) {
         if (sessions.remove(s.id(), s)) {
             perAddress.computeIfPresent(s.target().clientAddress(), (a, n) -> n.decrementAndGet() <= 0 ? null : n);
+            store.sessionClosed(s.id());
         }
+    }
+
+    /** A live session as the tier lists it. */
+    SessionInfo info(ProxySession s) {
+        WsTarget t = s.target();
+        String status = !s.healthy() ? "UNHEALTHY" : s.proxyConnected() ? "CONNECTED" : "CONNECTING";
+        return new SessionInfo(s.id(), store.replicaId(), t.label(), t.app(), t.upstream().getHost(), t.upstreamPort(),
+                t.clientAddress(), t.userAgent(), t.secure(), s.createdMillis(), status, s.clientConnected(),
+                s.proxyConnected());
     }
 
     int countFrom(String address) {

@@ -1,0 +1,63 @@
+package org.smproxy.store;
+
+import java.util.Collection;
+import java.util.function.BiConsumer;
+
+import org.smproxy.cluster.Node;
+import org.smproxy.cluster.NodeReport;
+import org.smproxy.cluster.NodeState;
+
+/**
+ * Every write to the cluster view goes through here, so that all replicas of the tier see the same nodes, operator
+ * states and WebSocket sessions. Reads never do: each replica's {@link org.smproxy.cluster.ClusterModel} is the
+ * local, in-memory view that selection reads, and the store keeps it fed (its own writes at once, the other
+ * replicas' as they arrive). No method blocks on the network.
+ */
+public interface ClusterStore extends AutoCloseable {
+
+    /** A heartbeat this replica received: in the local view on return, shared with the tier soon after. */
+    Node report(NodeReport report);
+
+    /**
+     * An operator's state override ({@code null} clears it).
+     *
+     * @throws org.smproxy.cluster.ClusterException.SharedStateUnavailable when the change could not reach the tier
+     */
+    Node setAdminState(String nodeId, NodeState state);
+
+    /** Forgets a node on every replica (it comes back with its next heartbeat). */
+    void remove(String nodeId, String reason);
+
+    /** This replica's WebSocket sessions, as the rest of the tier should list them. */
+    void sessionOpened(SessionInfo session);
+
+    void sessionClosed(String sessionId);
+
+    /** Sessions held by other replicas, as last shared; empty with a single replica. */
+    Collection<SessionInfo> remoteSessions();
+
+    /** Asks every other replica to close its sessions matching an id or stream ({@code null}: all of them). */
+    void kickRemote(String idOrStream);
+
+    /**
+     * Who closes local sessions when another replica asks: called with the id or stream ({@code null} for all) and
+     * the replica that asked.
+     */
+    void onKick(BiConsumer<String, String> kicker);
+
+    /** Starts what runs on its own (the connection to a shared server and its housekeeping). */
+    void start();
+
+    /**
+     * Called by the proxy's housekeeping a few times per heartbeat timeout: where this store decides, silent nodes
+     * are dropped here. A store that decides elsewhere (once for the tier) does nothing.
+     */
+    void housekeep();
+
+    StoreHealth health();
+
+    String replicaId();
+
+    @Override
+    void close();
+}

@@ -1,0 +1,582 @@
+package org.smproxy.store;
+
+import java.time.Duration;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.BiConsumer;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+import io.lettuce.core.ClientOptions;
+import io.lettuce.core.RedisChannelHandler;
+import io.lettuce.core.RedisClient;
+import io.lettuce.core.RedisConnectionStateListener;
+import io.lettuce.core.RedisURI;
+import io.lettuce.core.RedisFuture;
+import io.lettuce.core.ScriptOutputType;
+import io.lettuce.core.SocketOptions;
+import io.lettuce.core.TimeoutOptions;
+import io.lettuce.core.api.StatefulRedisConnection;
+import io.lettuce.core.pubsub.RedisPubSubAdapter;
+import io.lettuce.core.pubsub.StatefulRedisPubSubConnection;
+import io.lettuce.core.resource.ClientResources;
+import io.lettuce.core.resource.Delay;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.smproxy.cluster.ClusterException;
+import org.smproxy.cluster.ClusterModel;
+import org.smproxy.cluster.Node;
+import org.smproxy.cluster.NodeReport;
+import org.smproxy.cluster.NodeState;
+import org.smproxy.config.ConfigException;
+import org.smproxy.config.ProxyConfig;
+
+/**
+ * The cluster view shared by every replica on one Redis-compatible server (Redis 7, Valkey).
+ *
+ * <p>Writes apply to the local view at once and go to the server without waiting (request threads never wait on
+ * it); the server publishes each change, and every other replica applies it. One thread of the store's own
+ * connects, ticks (marks the replica alive, runs the tier-wide expiry), resyncs and applies changes in the order
+ * the server made them. When the server is out of reach the replica serves from its last view, keeps the
+ * heartbeats it receives, and re-shares them when the server returns, then reads the whole state again: a replica
+ * that missed changes converges.
+ */
+public final class RedisStore implements ClusterStore {
+    private static final Logger log = LoggerFactory.getLogger(RedisStore.class);
+    private static final ObjectMapper JSON = new ObjectMapper()
+            .configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false);
+    private static final Duration COMMAND_TIMEOUT = Duration.ofSeconds(2);
+    /** A replica that has not ticked for this long is gone, and so are its sessions from the tier's registry. */
+    static final long REPLICA_TIMEOUT_MS = 5_000;
+    /** Changes waiting for the store's thread; past this the replica drops them and resyncs instead. */
+    private static final int MAX_PENDING_EVENTS = 100_000;
+    /** While the server is unreachable at start-up, one log line per this many attempts (the first always). */
+    private static final int LOG_EVERY_ATTEMPTS = 15;
+
+    private final ClusterModel cluster;
+    private final String prefix;
+    private final String channel;
+    private final String replica;
+    private final String where;
+    private final RedisURI uri;
+    private final long heartbeatTimeoutMs;
+    private final long tickMs;
+    private final ClientResources resources;
+    private final RedisClient client;
+    private final ScheduledThreadPoolExecutor worker;
+    private final AtomicInteger pendingEvents = new AtomicInteger();
+
+    private volatile StatefulRedisConnection<String, String> conn;
+    private volatile StatefulRedisPubSubConnection<String, String> sub;
+    private volatile StoreHealth.State state = StoreHealth.State.CONNECTING;
+    private volatile long stateSince;
+    private volatile String detail;
+    private volatile boolean needsResync = true;
+    private volatile BiConsumer<String, String> kicker = (match, by) -> { };
+    private int attempts;
+
+    /** Reports and removals made while not synced, re-shared when the server is back (latest per node). */
+    private final ConcurrentHashMap<String, NodeReport> unsharedReports = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<String, String> unsharedRemovals = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<String, SessionInfo> localSessions = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<String, SessionInfo> remoteSessions = new ConcurrentHashMap<>();
+    /** Changes up to this one are in the last snapshot; the store's thread only. */
+    private long floorSeq;
+
+    /** @throws ConfigException naming {@code cluster.store.url} when the URL is unusable */
+    public RedisStore(ClusterModel cluster, ProxyConfig.Store config, Duration heartbeatTimeout) {
+        this.cluster = cluster;
+        this.prefix = config.prefix();
+        this.channel = prefix + "events";
+        this.replica = config.replicaId();
+        this.where = ProxyConfig.redact(config.url());
+        try {
+            this.uri = RedisURI.create(config.url());
+        } catch (RuntimeException e) {
+            throw new ConfigException("'cluster.store.url' (" + where + "): " + e.getMessage());
+        }
+        if (!config.password().isEmpty()) {
+            uri.setAuthentication(config.password().toCharArray());
+        }
+        uri.setTimeout(COMMAND_TIMEOUT);
+        this.heartbeatTimeoutMs = heartbeatTimeout.toMillis();
+        // a quarter of the timeout, at most half a second: a node is dropped within the timeout plus one tick
+        this.tickMs = Math.max(50, Math.min(500, heartbeatTimeoutMs / 4));
+        this.stateSince = cluster.nowMillis();
+        this.detail = "connecting to " + where;
+        this.resources = ClientResources.builder()
+                .ioThreadPoolSize(2)
+                .computationThreadPoolSize(1)
+                // the default backs off to 30 s; a returning server should be used within a couple of ticks
+                .reconnectDelay(Delay.exponential(Duration.ofMillis(100), Duration.ofSeconds(2), 2, TimeUnit.MILLISECONDS))
+                .build();
+        this.client = RedisClient.create(resources);
+        client.setOptions(ClientOptions.builder()
+                .autoReconnect(true)
+                // queued commands would only replay stale heartbeats later, and grow without bound meanwhile
+                .disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS)
+                .requestQueueSize(10_000)
+                .socketOptions(SocketOptions.builder().connectTimeout(COMMAND_TIMEOUT).keepAlive(true).build())
+                .timeoutOptions(TimeoutOptions.enabled(COMMAND_TIMEOUT))
+                .build());
+        client.addListener(new RedisConnectionStateListener() {
+            @Override
+            public void onRedisConnected(RedisChannelHandler<?, ?> connection, java.net.SocketAddress address) {
+                needsResync = true; // whatever was published while it was away is lost: read it all again
+            }
+
+            @Override
+            public void onRedisDisconnected(RedisChannelHandler<?, ?> connection) {
+                needsResync = true;
+            }
+        });
+        this.worker = new ScheduledThreadPoolExecutor(1, r -> {
+            Thread t = new Thread(r, "smproxy-store");
+            t.setDaemon(true);
+            t.setContextClassLoader(RedisStore.class.getClassLoader());
+            return t;
+        });
+        worker.setRemoveOnCancelPolicy(true);
+    }
+
+    // ---- writes from this replica ---------------------------------------------------------------------------------
+
+    @Override
+    public Node report(NodeReport report) {
+        Node node = cluster.report(report, false);
+        unsharedRemovals.remove(report.id());
+        Runnable keep = () -> unsharedReports.put(report.id(), report);
+        if (!share(keep, RedisScripts.HEARTBEAT, report.id(), json(report))) {
+            keep.run();
+        }
+        return node;
+    }
+
+    @Override
+    public Node setAdminState(String nodeId, NodeState newState) {
+        if (state != StoreHealth.State.SYNCED) {
+            throw new ClusterException.SharedStateUnavailable("the cluster store (" + where + ") is out of reach, so an"
+                    + " operator state would hold on this replica only; try again when /as/v1/ready answers 200");
+        }
+        Node node = cluster.setAdminState(nodeId, newState);
+        share(RedisScripts.ADMIN, nodeId, newState == null ? "" : newState.name());
+        return node;
+    }
+
+    @Override
+    public void remove(String nodeId, String reason) {
+        cluster.remove(nodeId, reason);
+        unsharedReports.remove(nodeId);
+        Runnable keep = () -> unsharedRemovals.put(nodeId, reason);
+        if (!share(keep, RedisScripts.REMOVE, nodeId, reason)) {
+            keep.run();
+        }
+    }
+
+    @Override
+    public void sessionOpened(SessionInfo session) {
+        localSessions.put(session.id(), session);
+        share(RedisScripts.SESSION_OPEN, session.id(), json(session)); // a resync re-shares every live session
+    }
+
+    @Override
+    public void sessionClosed(String sessionId) {
+        if (localSessions.remove(sessionId) != null) {
+            share(RedisScripts.SESSION_CLOSE, sessionId);
+        }
+    }
+
+    @Override
+    public Collection<SessionInfo> remoteSessions() {
+        return List.copyOf(remoteSessions.values());
+    }
+
+    @Override
+    public void kickRemote(String idOrStream) {
+        if (!share(RedisScripts.KICK, idOrStream == null ? "" : idOrStream)) {
+            throw new ClusterException.SharedStateUnavailable("the cluster store (" + where + ") is out of reach: sessions"
+                    + " on other replicas cannot be closed from here now");
+        }
+    }
+
+    @Override
+    public void onKick(BiConsumer<String, String> kicker) {
+        this.kicker = Objects.requireNonNull(kicker);
+    }
+
+    /**
+     * Sends a write without waiting. False when it cannot go now (not synced); a write that fails later marks the
+     * view for a resync, which re-shares what this replica holds.
+     */
+    private boolean share(String script, String... args) {
+        return share(() -> { }, script, args);
+    }
+
+    private boolean share(Runnable onFailure, String script, String... args) {
+        StatefulRedisConnection<String, String> c = conn;
+        if (c == null || state != StoreHealth.State.SYNCED) {
+            return false;
+        }
+        RedisFuture<Object> sent = c.async().eval(script, ScriptOutputType.INTEGER, new String[0], withPrefix(args));
+        sent.whenComplete((ok, failure) -> {
+            if (failure != null) {
+                onFailure.run();
+                needsResync = true;
+                log.debug("cluster store write failed ({}); the next resync re-shares this replica's view", failure.toString());
+            }
+        });
+        return true;
+    }
+
+    private String[] withPrefix(String... args) {
+        String[] all = new String[args.length + 2];
+        all[0] = prefix;
+        all[1] = replica;
+        System.arraycopy(args, 0, all, 2, args.length);
+        return all;
+    }
+
+    // ---- the store's thread ---------------------------------------------------------------------------------------
+
+    @Override
+    public void start() {
+        worker.scheduleWithFixedDelay(this::tick, 0, tickMs, TimeUnit.MILLISECONDS);
+    }
+
+    @Override
+    public void housekeep() {
+        // expiry is the server's (TICK): one decision for the tier, by one clock
+    }
+
+    private void tick() {
+        try {
+            if (conn == null && !connect()) {
+                return;
+            }
+            List<Object> beat = call(RedisScripts.TICK, ScriptOutputType.MULTI, Long.toString(heartbeatTimeoutMs),
+                    Long.toString(REPLICA_TIMEOUT_MS));
+            long expired = (Long) beat.get(1);
+            if (expired > 0) {
+                log.debug("tier-wide expiry dropped {} silent node(s)", expired);
+            }
+            if (state != StoreHealth.State.SYNCED || needsResync) {
+                resync();
+            }
+        } catch (Exception e) {
+            lost(e);
+        } catch (Error e) {
+            log.error("cluster store housekeeping failed", e); // keep the schedule alive
+        }
+    }
+
+    private boolean connect() {
+        try {
+            StatefulRedisConnection<String, String> c = client.connect(uri);
+            StatefulRedisPubSubConnection<String, String> s = client.connectPubSub(uri);
+            s.addListener(new RedisPubSubAdapter<>() {
+                @Override
+                public void message(String from, String message) {
+                    enqueue(message);
+                }
+            });
+            s.sync().subscribe(channel);
+            conn = c;
+            sub = s;
+            log.info("cluster store: connected to {} as replica '{}' (key prefix '{}')", where, replica, prefix);
+            return true;
+        } catch (RuntimeException e) {
+            attempts++;
+            detail = where + " unreachable: " + rootMessage(e);
+            if (attempts == 1 || attempts % LOG_EVERY_ATTEMPTS == 0) {
+                log.warn("cluster store {} unreachable at start-up ({}); retrying every {} ms (attempt {}). Until it answers"
+                        + " this replica serves its own heartbeats only and /as/v1/ready answers 503", where,
+                        rootMessage(e), tickMs, attempts);
+            }
+            return false;
+        }
+    }
+
+    /** Re-shares what this replica holds, then reads the whole state and makes the local view equal to it. */
+    private void resync() throws Exception {
+        boolean afterOutage = state == StoreHealth.State.DEGRADED;
+        needsResync = false; // before reading: a change of connection during the read asks for another
+        if (afterOutage) {
+            call(RedisScripts.HOLD_SWEEP, ScriptOutputType.INTEGER, Long.toString(heartbeatTimeoutMs));
+        }
+        for (Map.Entry<String, String> e : unsharedRemovals.entrySet()) {
+            call(RedisScripts.REMOVE, ScriptOutputType.INTEGER, e.getKey(), e.getValue());
+            unsharedRemovals.remove(e.getKey(), e.getValue());
+        }
+        for (Map.Entry<String, NodeReport> e : unsharedReports.entrySet()) {
+            call(RedisScripts.HEARTBEAT, ScriptOutputType.INTEGER, e.getKey(), json(e.getValue()));
+            unsharedReports.remove(e.getKey(), e.getValue());
+        }
+        call(RedisScripts.RESET_SESSIONS, ScriptOutputType.INTEGER);
+        for (SessionInfo s : localSessions.values()) {
+            call(RedisScripts.SESSION_OPEN, ScriptOutputType.INTEGER, s.id(), json(s));
+        }
+        List<Object> snapshot = call(RedisScripts.SNAPSHOT, ScriptOutputType.MULTI);
+        int nodes = apply(snapshot);
+        floorSeq = (Long) snapshot.get(1);
+        long now = cluster.nowMillis();
+        if (state != StoreHealth.State.SYNCED) {
+            if (afterOutage) {
+                log.warn("cluster store {} is back after {} ms: re-shared this replica's view and resynced ({} node(s))",
+                        where, now - stateSince, nodes);
+            } else {
+                log.info("cluster store {}: synced {} node(s); this replica is ready", where, nodes);
+            }
+            state = StoreHealth.State.SYNCED;
+            stateSince = now;
+            attempts = 0;
+        } else {
+            log.info("cluster store {}: resynced after a reconnect ({} node(s))", where, nodes);
+        }
+        detail = "connected to " + where;
+    }
+
+    @SuppressWarnings("unchecked")
+    private int apply(List<Object> snapshot) {
+        long serverNow = (Long) snapshot.get(0);
+        Map<String, String> nodes = pairs((List<Object>) snapshot.get(2));
+        Map<String, String> beats = pairs((List<Object>) snapshot.get(3));
+        Map<String, String> admin = pairs((List<Object>) snapshot.get(4));
+        Map<String, String> sessions = pairs((List<Object>) snapshot.get(5));
+        Set<String> liveReplicas = pairs((List<Object>) snapshot.get(6)).keySet();
+        long localNow = cluster.nowMillis();
+        Set<String> shared = new HashSet<>();
+        for (Map.Entry<String, String> e : nodes.entrySet()) {
+            String beat = beats.get(e.getKey());
+            long age = beat == null ? 0 : Math.max(0, serverNow - (long) Double.parseDouble(beat));
+            try {
+                cluster.report(JSON.readValue(e.getValue(), NodeReport.class), false, localNow - age);
+                shared.add(e.getKey());
+            } catch (ClusterException | JsonProcessingException ex) {
+                log.warn("cluster store: node '{}' is not usable here: {}", e.getKey(), ex.getMessage());
+            }
+        }
+        for (Node n : cluster.nodes()) {
+            if (!n.isStatic() && !shared.contains(n.id())) {
+                cluster.remove(n.id(), "no longer in the shared cluster store");
+            }
+        }
+        for (Node n : cluster.nodes()) {
+            NodeState wanted = admin.containsKey(n.id()) ? NodeState.parse(admin.get(n.id())) : null;
+            if (!Objects.equals(cluster.adminState(n.id()).orElse(null), wanted)) {
+                cluster.setAdminState(n.id(), wanted);
+            }
+        }
+        Map<String, SessionInfo> others = new HashMap<>();
+        for (String value : sessions.values()) {
+            SessionInfo s = read(value, SessionInfo.class);
+            if (s != null && !replica.equals(s.replica()) && liveReplicas.contains(s.replica())) {
+                others.put(s.id(), s);
+            }
+        }
+        remoteSessions.keySet().retainAll(others.keySet());
+        remoteSessions.putAll(others);
+        return shared.size();
+    }
+
+    private static Map<String, String> pairs(List<Object> flat) {
+        Map<String, String> map = new HashMap<>(flat.size());
+        for (int i = 0; i + 1 < flat.size(); i += 2) {
+            map.put(String.valueOf(flat.get(i)), String.valueOf(flat.get(i + 1)));
+        }
+        return map;
+    }
+
+    private void lost(Exception e) {
+        detail = where + " unreachable: " + rootMessage(e);
+        needsResync = true;
+        if (state == StoreHealth.State.SYNCED) {
+            state = StoreHealth.State.DEGRADED;
+            stateSince = cluster.nowMillis();
+            log.warn("cluster store {} lost ({}): serving from the last view; heartbeats received here are kept and"
+                    + " re-shared when it returns; operator state changes answer 503 meanwhile", where, rootMessage(e));
+        }
+    }
+
+    // ---- changes from the other replicas -------------------------------------------------------------------------
+
+    private void enqueue(String message) {
+        if (pendingEvents.incrementAndGet() > MAX_PENDING_EVENTS) {
+            pendingEvents.decrementAndGet();
+            needsResync = true; // dropped: the resync reads what it said
+            return;
+        }
+        try {
+            worker.execute(() -> {
+                pendingEvents.decrementAndGet();
+                try {
+                    onEvent(message);
+                } catch (RuntimeException e) {
+                    log.warn("cluster store: change not applied ({}): {}", e.toString(), abbreviate(message));
+                }
+            });
+        } catch (RejectedExecutionException closing) {
+            pendingEvents.decrementAndGet();
+        }
+    }
+
+    /** {@code TYPE|seq|origin|json}, in the server's order. */
+    void onEvent(String message) {
+        String[] f = message.split("\\|", 4);
+        if (f.length < 4) {
+            log.warn("cluster store: malformed change ignored: {}", abbreviate(message));
+            return;
+        }
+        long seq = Long.parseLong(f[1]);
+        if (seq <= floorSeq) {
+            return; // already in the snapshot this replica read
+        }
+        String type = f[0];
+        boolean own = replica.equals(f[2]);
+        JsonNode body = read(f[3], JsonNode.class);
+        if (body == null) {
+            return;
+        }
+        switch (type) {
+            case "E" -> removeIfKnown(body.path("id").asText(), body.path("reason").asText()); // expiry: even our own
+            case "G" -> {
+                String gone = body.path("replica").asText();
+                remoteSessions.values().removeIf(s -> s.replica().equals(gone));
+                if (gone.equals(replica) && !own) {
+                    log.warn("cluster store: the tier took this replica for gone (no tick for {} ms); re-sharing its"
+                            + " sessions", REPLICA_TIMEOUT_MS);
+                    needsResync = true;
+                }
+            }
+            default -> {
+                if (!own) {
+                    applyRemote(type, f[3], body);
+                }
+            }
+        }
+    }
+
+    private void applyRemote(String type, String raw, JsonNode body) {
+        switch (type) {
+            case "R" -> {
+                NodeReport report = read(raw, NodeReport.class);
+                if (report != null) {
+                    cluster.report(report, false);
+                }
+            }
+            case "X" -> removeIfKnown(body.path("id").asText(), body.path("reason").asText());
+            case "A" -> {
+                String id = body.path("id").asText();
+                String wanted = body.path("state").asText();
+                if (cluster.findById(id).isPresent()) {
+                    cluster.setAdminState(id, wanted.isEmpty() ? null : NodeState.parse(wanted));
+                }
+            }
+            case "S" -> {
+                SessionInfo s = read(raw, SessionInfo.class);
+                if (s != null) {
+                    remoteSessions.put(s.id(), s);
+                }
+            }
+            case "C" -> remoteSessions.remove(body.path("id").asText());
+            case "K" -> {
+                String match = body.path("match").asText();
+                kicker.accept(match.isEmpty() ? null : match, "another replica");
+            }
+            default -> log.debug("cluster store: unknown change type '{}' ignored", type);
+        }
+    }
+
+    private void removeIfKnown(String id, String reason) {
+        if (cluster.findById(id).isPresent()) {
+            cluster.remove(id, reason);
+        }
+    }
+
+    // ---- plumbing -------------------------------------------------------------------------------------------------
+
+    @SuppressWarnings("unchecked")
+    private <T> T call(String script, ScriptOutputType type, String... args) throws Exception {
+        StatefulRedisConnection<String, String> c = conn;
+        if (c == null) {
+            throw new IllegalStateException("not connected");
+        }
+        RedisFuture<Object> f = c.async().eval(script, type, new String[0], withPrefix(args));
+        return (T) f.get(COMMAND_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    private static String json(Object value) {
+        try {
+            return JSON.writeValueAsString(value);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static <T> T read(String text, Class<T> type) {
+        try {
+            return JSON.readValue(text, type);
+        } catch (JsonProcessingException e) {
+            log.warn("cluster store: unreadable {} ignored: {}", type.getSimpleName(), e.getOriginalMessage());
+            return null;
+        }
+    }
+
+    private static String rootMessage(Throwable e) {
+        Throwable t = e;
+        while (t.getCause() != null && t.getCause() != t) {
+            t = t.getCause();
+        }
+        String m = t.getMessage();
+        return t.getClass().getSimpleName() + (m == null ? "" : ": " + m);
+    }
+
+    private static String abbreviate(String s) {
+        return s.length() <= 200 ? s : s.substring(0, 200) + "...";
+    }
+
+    @Override
+    public StoreHealth health() {
+        return new StoreHealth("redis", state, stateSince, detail, replica);
+    }
+
+    @Override
+    public String replicaId() {
+        return replica;
+    }
+
+    /** Leaves the tier cleanly: this replica's sessions vanish from the registry at once instead of timing out. */
+    @Override
+    public void close() {
+        worker.shutdownNow();
+        try {
+            if (conn != null && state == StoreHealth.State.SYNCED) {
+                call(RedisScripts.LEAVE, ScriptOutputType.INTEGER);
+            }
+        } catch (Exception e) {
+            log.debug("cluster store: could not leave cleanly ({}); the tier drops this replica in {} ms", e.toString(),
+                    REPLICA_TIMEOUT_MS);
+        }
+        if (sub != null) {
+            sub.closeAsync();
+        }
+        if (conn != null) {
+            conn.closeAsync();
+        }
+        client.shutdown(Duration.ZERO, Duration.ofSeconds(2));
+        resources.shutdown(0, 2, TimeUnit.SECONDS);
+    }
+}
