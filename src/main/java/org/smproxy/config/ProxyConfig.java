@@ -172,7 +172,8 @@ public record ProxyConfig(
                 try {
                     uri = new java.net.URI(url);
                 } catch (java.net.URISyntaxException e) {
-                    throw new ConfigException("'cluster.store.url' is not a URL: " + e.getMessage());
+                    throw new ConfigException("'cluster.store.url' must look like redis://host:port[/db] or"
+                            + " rediss://host:port[/db], not '" + redact(url) + "' (" + e.getReason() + ")");
                 }
                 String scheme = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase(java.util.Locale.ROOT);
                 if (!scheme.equals("redis") && !scheme.equals("rediss") || uri.getHost() == null) {

@@ -45,6 +45,36 @@ class ProxyConfigTest {
         assertThat(c.standalone().httpPort()).isEqualTo(-1);
         assertThat(c.standalone().keystoreFile()).isNull();
         assertThat(c.standalone().keystoreType()).isEqualTo("PKCS12");
+        assertThat(c.store().kind()).isEqualTo(ProxyConfig.StoreKind.MEMORY);
+        assertThat(c.store().prefix()).isEqualTo("smproxy:");
+        assertThat(c.store().replicaId()).matches("[A-Za-z0-9._-]+-[0-9a-f]{1,6}");
+        assertThat(ProxyConfig.defaults().store().replicaId()).as("unique per process start")
+                .isNotEqualTo(c.store().replicaId());
+    }
+
+    @Test
+    void aRedisStoreTakesItsUrlPasswordPrefixAndReplicaId() {
+        Properties p = new Properties();
+        p.setProperty("cluster.store", "Redis");
+        p.setProperty("cluster.store.url", "rediss://cache.internal:6380/2");
+        p.setProperty("cluster.store.password", "pw");
+        p.setProperty("cluster.store.prefix", "eu1:");
+        p.setProperty("cluster.replica.id", "proxy-a");
+        ProxyConfig.Store s = ProxyConfig.fromProperties(p, null).store();
+        assertThat(s).isEqualTo(new ProxyConfig.Store(ProxyConfig.StoreKind.REDIS, "rediss://cache.internal:6380/2", "pw",
+                "eu1:", "proxy-a"));
+        p.setProperty("cluster.store.prefix", "a|b"); // '|' separates the fields of the store's change messages
+        assertThatThrownBy(() -> ProxyConfig.fromProperties(p, null)).isInstanceOf(ConfigException.class)
+                .hasMessageContaining("'cluster.store.prefix' must be 1-64 characters without '|'");
+    }
+
+    @Test
+    void aPasswordInTheStoreUrlNeverReachesAMessage() {
+        Properties p = new Properties();
+        p.setProperty("cluster.store", "redis");
+        p.setProperty("cluster.store.url", "http://user:hunter2@cache:6379");
+        assertThatThrownBy(() -> ProxyConfig.fromProperties(p, null)).isInstanceOf(ConfigException.class)
+                .hasMessageContaining("'cluster.store.url'").hasMessageNotContaining("hunter2");
     }
 
     @Test
@@ -76,8 +106,31 @@ class ProxyConfigTest {
         "proxy.upstream.timeout|fast|'proxy.upstream.timeout' must be a duration",
         "cluster.heartbeat.timout|9s|unknown configuration key(s) [cluster.heartbeat.timout]",
         "cluster.file|/no/such/cluster.json|'cluster.file' points at /no/such/cluster.json, which cannot be read",
+        "cluster.store|etcd|'cluster.store' must be memory or redis, not 'etcd'",
+        "cluster.store.prefix|''|'cluster.store.prefix' must be 1-64 characters",
+        "cluster.replica.id|no spaces|'cluster.replica.id' may hold letters, digits",
     })
     void badValuesStopStartUpNamingTheKey(String key, String value, String message) {
+        badValue(key, value, message);
+    }
+
+    @ParameterizedTest(name = "cluster.store.url={0}")
+    @CsvSource(delimiter = '|', value = {
+        "''|'cluster.store.url' is required with cluster.store=redis",
+        "127.0.0.1:6379|'cluster.store.url' must look like redis://host:port[/db]",
+        "redis://|'cluster.store.url' must look like redis://host:port[/db]",
+        "redis://host:6379/x|the database after the port must be a number",
+        "redis://ho st:6379|'cluster.store.url' must look like redis://host:port[/db]",
+    })
+    void aBadStoreUrlStopsStartUpNamingTheKey(String url, String message) {
+        Properties p = new Properties();
+        p.setProperty("cluster.store", "redis");
+        p.setProperty("cluster.store.url", url);
+        assertThatThrownBy(() -> ProxyConfig.fromProperties(p, null))
+                .isInstanceOf(ConfigException.class).hasMessageContaining(message);
+    }
+
+    private static void badValue(String key, String value, String message) {
         Properties p = new Properties();
         p.setProperty(key, value);
         assertThatThrownBy(() -> ProxyConfig.fromProperties(p, null))
