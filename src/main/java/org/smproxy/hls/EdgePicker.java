@@ -14,6 +14,10 @@ import org.smproxy.cluster.SelectionRequest;
  * edge without any stored state, spreads viewers across edges, and when an edge goes, moves only its viewers. An
  * edge that just failed is passed over for a short while, so players do not wait on it again before its heartbeats
  * lapse.
+ *
+ * <p>The hash depends only on the viewer and the node set, so every replica of a tier picks the same edge. The
+ * failure marks stay per replica on purpose: a replica that saw an edge fail steers its own viewers away at once,
+ * and sharing marks would let one replica's network trouble move the whole tier's viewers.
  */
 final class EdgePicker {
     private static final long FAILED_FOR_MILLIS = 10_000;
@@ -27,7 +31,7 @@ final class EdgePicker {
 
     Node pick(SelectionRequest req, String viewer) {
         List<Node> carriers = cluster.carriers(req);
-        long now = System.currentTimeMillis();
+        long now = cluster.nowMillis();
         Node best = null;
         long bestScore = Long.MIN_VALUE;
         boolean skippedFailed = false;
@@ -52,7 +56,7 @@ final class EdgePicker {
     }
 
     void failed(Node node) {
-        failedUntil.put(node.id(), System.currentTimeMillis() + FAILED_FOR_MILLIS);
+        failedUntil.put(node.id(), cluster.nowMillis() + FAILED_FOR_MILLIS);
     }
 
     /** A 64-bit mix of viewer and node (FNV-1a then a finaliser): cheap, stable across restarts and replicas. */

@@ -33,6 +33,9 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.function.Executable;
+import org.smproxy.testing.Https;
+import org.smproxy.testing.RedisServer;
+import org.smproxy.testing.TestProxy;
 
 /**
  * Boots a real Red5 1.3.17 (assembled by the build in {@code target/red5-home}), installs the
@@ -48,6 +51,7 @@ class Red5PluginIT {
     private static final String PLUGIN_CLASS = "org.smproxy.red5.StreamManagerPlugin";
     private static final String ADMIN_TOKEN = "it-admin-token";
     private static final String NODE_SECRET = "it-node-secret";
+    private static final String SESSION_SECRET = "it-session-secret-0123456789";
     private static final String CLUSTER_JSON = """
             {"nodeGroups":[{"name":"ng1","subGroups":[{"name":"us-east"},{"name":"eu-west"}]}],
              "nodes":[
@@ -59,6 +63,8 @@ class Red5PluginIT {
     private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
 
     private static Red5 red5;
+    /** The plugin runs on the shared store, so the shaded Redis client is exercised inside Red5. */
+    private static RedisServer redis;
 
     @BeforeAll
     static void startRed5() throws Exception {
@@ -69,11 +75,16 @@ class Red5PluginIT {
         red5 = Red5.prepare(template, runHome);
         red5.installDist(dist);
         Path cluster = Files.writeString(runHome.resolve("cluster.json"), CLUSTER_JSON);
+        redis = RedisServer.start(runHome.resolveSibling("red5-it-redis"));
         red5.setProperties(runHome.resolve("webapps/streammanager/WEB-INF/red5-web.properties"), Map.of(
                 "cluster.file", cluster.toString(),
                 "api.admin.token", ADMIN_TOKEN,
                 "api.node.secret", NODE_SECRET,
-                "proxy.enabled", "true"));
+                "proxy.enabled", "true",
+                "cluster.store", "redis",
+                "cluster.store.url", redis.url(),
+                "cluster.replica.id", "red5-1",
+                "proxy.session.secret", SESSION_SECRET));
         red5.start();
         // The HTTP port opens before Red5 has refreshed the webapps' Spring contexts (that happens
         // on a separate "Loader:" thread afterwards), so wait for both webapps to answer, not just the port.
@@ -83,9 +94,12 @@ class Red5PluginIT {
     }
 
     @AfterAll
-    static void stopRed5() {
+    static void stopRed5() throws InterruptedException {
         if (red5 != null) {
             red5.stop();
+        }
+        if (redis != null) {
+            redis.close();
         }
     }
 
@@ -96,6 +110,28 @@ class Red5PluginIT {
                 .doesNotContain("Error loading plugin")
                 .contains("Context initialized: /streammanager")
                 .contains("Context initialized: /as"));
+    }
+
+    @Test
+    void aHeartbeatToRed5ReachesAStandaloneReplicaOnTheSameStore() throws Exception {
+        Path dir = Files.createTempDirectory("red5-it-replica");
+        try (TestProxy standalone = TestProxy.start(dir, CLUSTER_JSON, Map.of("cluster.store", "redis",
+                "cluster.store.url", redis.url(), "cluster.replica.id", "standalone-1", "api.admin.token", ADMIN_TOKEN,
+                "api.node.secret", NODE_SECRET, "proxy.session.secret", SESSION_SECRET))) {
+            red5.check(() -> {
+                Reply ready = red5.get("/as/v1/ready");
+                assertThat(ready.status()).as(ready.toString()).isEqualTo(200);
+                assertThat(ready.json().path("store").path("replica").asText()).isEqualTo("red5-1");
+                String heartbeat = "{\"id\":\"tier-edge\",\"nodeGroup\":\"ng1\",\"role\":\"edge\","
+                        + "\"publicAddress\":\"198.51.100.77\",\"httpPort\":5080,\"state\":\"INSERVICE\"}";
+                Reply hb = red5.send("POST", "/as/v1/nodes/heartbeat", "application/json", heartbeat,
+                        "Authorization", "Bearer " + NODE_SECRET);
+                assertThat(hb.status()).as(hb.toString()).isEqualTo(200);
+            });
+            await().atMost(Duration.ofSeconds(5)).until(() -> Https.send(standalone.client, "GET",
+                    standalone.base + "/as/v1/admin/nodes/tier-edge", null, "Authorization", "Bearer " + ADMIN_TOKEN)
+                    .statusCode() == 200);
+        }
     }
 
     @Test
