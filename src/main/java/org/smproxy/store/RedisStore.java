@@ -231,7 +231,14 @@ public final class RedisStore implements ClusterStore {
         if (c == null || state != StoreHealth.State.SYNCED) {
             return false;
         }
-        RedisFuture<Object> sent = c.async().eval(script, ScriptOutputType.INTEGER, new String[0], withPrefix(args));
+        RedisFuture<Object> sent;
+        try {
+            sent = c.async().eval(script, ScriptOutputType.INTEGER, new String[0], withPrefix(args));
+        } catch (RuntimeException refused) { // e.g. the client's bounded queue is full
+            onFailure.run();
+            needsResync = true;
+            return true;
+        }
         sent.whenComplete((ok, failure) -> {
             if (failure != null) {
                 onFailure.run();
@@ -451,7 +458,13 @@ public final class RedisStore implements ClusterStore {
             return;
         }
         switch (type) {
-            case "E" -> removeIfKnown(body.path("id").asText(), body.path("reason").asText()); // expiry: even our own
+            case "E" -> { // the tier's expiry: applies here even when this replica's tick decided it
+                String id = body.path("id").asText();
+                // a node of the cluster file that also heartbeats went silent: as with one replica, it stays
+                if (cluster.findById(id).filter(n -> !n.isStatic()).isPresent()) {
+                    cluster.remove(id, body.path("reason").asText());
+                }
+            }
             case "G" -> {
                 String gone = body.path("replica").asText();
                 remoteSessions.values().removeIf(s -> s.replica().equals(gone));

@@ -61,6 +61,10 @@ class RedisTierTest {
     }
 
     TestProxy replica(String name, String... extra) throws Exception {
+        return replicaOf(CLUSTER, name, extra);
+    }
+
+    TestProxy replicaOf(String cluster, String name, String... extra) throws Exception {
         Map<String, String> settings = new HashMap<>(Map.of(
                 "cluster.store", "redis",
                 "cluster.store.url", redis.url(),
@@ -75,7 +79,7 @@ class RedisTierTest {
         for (int i = 0; i < extra.length; i += 2) {
             settings.put(extra[i], extra[i + 1]);
         }
-        TestProxy p = TestProxy.start(java.nio.file.Files.createDirectories(dir.resolve(name)), CLUSTER, settings);
+        TestProxy p = TestProxy.start(java.nio.file.Files.createDirectories(dir.resolve(name)), cluster, settings);
         replicas.add(p);
         await(name + " ready").atMost(Duration.ofSeconds(15)).until(() -> status(p, "GET", "/as/v1/ready") == 200);
         return p;
@@ -164,6 +168,20 @@ class RedisTierTest {
                 .until(() -> nodeIds(a).isEmpty() && nodeIds(b).isEmpty() && nodeIds(c).isEmpty());
         long tookMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - sent);
         assertThat(tookMs).as("dropped %d ms after its last heartbeat (timeout 2 s)", tookMs).isBetween(1900L, 3000L);
+    }
+
+    @Test
+    void aStaticNodeThatAlsoHeartbeatsOutlivesItsSilenceOnEveryReplica() throws Exception {
+        String withStatic = "{\"nodeGroups\":[{\"name\":\"ng1\"}],\"nodes\":[{\"id\":\"fixed\",\"role\":\"origin\","
+                + "\"nodeGroup\":\"ng1\",\"publicAddress\":\"198.51.100.50\"}]}";
+        TestProxy a = replicaOf(withStatic, "a");
+        TestProxy b = replicaOf(withStatic, "b");
+        heartbeat(a, "fixed", "ng1", "198.51.100.50", 5080, "");
+        heartbeat(a, "dynamic", "ng1", "198.51.100.51", 5080, "");
+        await().until(() -> nodeIds(b).contains("dynamic"));
+        await().atMost(Duration.ofSeconds(4)).until(() -> !nodeIds(b).contains("dynamic") && !nodeIds(a).contains("dynamic"));
+        assertThat(nodeIds(a)).containsExactly("fixed");
+        assertThat(nodeIds(b)).containsExactly("fixed");
     }
 
     @Test
