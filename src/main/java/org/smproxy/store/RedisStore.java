@@ -2,12 +2,8 @@ package org.smproxy.store;
 
 import java.time.Duration;
 import java.util.Collection;
-import java.util.HashMap;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Objects;
-import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
@@ -15,10 +11,6 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.BiConsumer;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.DeserializationFeature;
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 
 import io.lettuce.core.ClientOptions;
 import io.lettuce.core.RedisChannelHandler;
@@ -53,12 +45,10 @@ import org.smproxy.config.ProxyConfig;
  * connects, ticks (marks the replica alive, runs the tier-wide expiry), resyncs and applies changes in the order
  * the server made them. When the server is out of reach the replica serves from its last view, keeps the
  * heartbeats it receives, and re-shares them when the server returns, then reads the whole state again: a replica
- * that missed changes converges.
+ * that missed changes converges. What the other replicas say is applied by {@link TierView}.
  */
 public final class RedisStore implements ClusterStore {
     private static final Logger log = LoggerFactory.getLogger(RedisStore.class);
-    private static final ObjectMapper JSON = new ObjectMapper()
-            .configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false);
     private static final Duration COMMAND_TIMEOUT = Duration.ofSeconds(2);
     /** A replica that has not ticked for this long is gone, and so are its sessions from the tier's registry. */
     static final long REPLICA_TIMEOUT_MS = 5_000;
@@ -86,20 +76,18 @@ public final class RedisStore implements ClusterStore {
     private volatile long stateSince;
     private volatile String detail;
     private volatile boolean needsResync = true;
-    private volatile BiConsumer<String, String> kicker = (match, by) -> { };
     private int attempts;
 
     /** Reports and removals made while not synced, re-shared when the server is back (latest per node). */
     private final ConcurrentHashMap<String, NodeReport> unsharedReports = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<String, String> unsharedRemovals = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<String, SessionInfo> localSessions = new ConcurrentHashMap<>();
-    private final ConcurrentHashMap<String, SessionInfo> remoteSessions = new ConcurrentHashMap<>();
-    /** Changes up to this one are in the last snapshot; the store's thread only. */
-    private long floorSeq;
+    private final TierView tier;
 
     /** @throws ConfigException naming {@code cluster.store.url} when the URL is unusable */
     public RedisStore(ClusterModel cluster, ProxyConfig.Store config, Duration heartbeatTimeout) {
         this.cluster = cluster;
+        this.tier = new TierView(cluster, config.replicaId());
         this.prefix = config.prefix();
         this.channel = prefix + "events";
         this.replica = config.replicaId();
@@ -160,7 +148,7 @@ public final class RedisStore implements ClusterStore {
         Node node = cluster.report(report, false);
         unsharedRemovals.remove(report.id());
         Runnable keep = () -> unsharedReports.put(report.id(), report);
-        if (!share(keep, RedisScripts.HEARTBEAT, report.id(), json(report))) {
+        if (!share(keep, RedisScripts.HEARTBEAT, report.id(), TierView.json(report))) {
             keep.run();
         }
         return node;
@@ -190,7 +178,7 @@ public final class RedisStore implements ClusterStore {
     @Override
     public void sessionOpened(SessionInfo session) {
         localSessions.put(session.id(), session);
-        share(RedisScripts.SESSION_OPEN, session.id(), json(session)); // a resync re-shares every live session
+        share(RedisScripts.SESSION_OPEN, session.id(), TierView.json(session)); // a resync re-shares every live session
     }
 
     @Override
@@ -202,7 +190,7 @@ public final class RedisStore implements ClusterStore {
 
     @Override
     public Collection<SessionInfo> remoteSessions() {
-        return List.copyOf(remoteSessions.values());
+        return tier.remoteSessions();
     }
 
     @Override
@@ -215,7 +203,7 @@ public final class RedisStore implements ClusterStore {
 
     @Override
     public void onKick(BiConsumer<String, String> kicker) {
-        this.kicker = Objects.requireNonNull(kicker);
+        tier.onKick(kicker);
     }
 
     /**
@@ -329,16 +317,15 @@ public final class RedisStore implements ClusterStore {
             unsharedRemovals.remove(e.getKey(), e.getValue());
         }
         for (Map.Entry<String, NodeReport> e : unsharedReports.entrySet()) {
-            call(RedisScripts.HEARTBEAT, ScriptOutputType.INTEGER, e.getKey(), json(e.getValue()));
+            call(RedisScripts.HEARTBEAT, ScriptOutputType.INTEGER, e.getKey(), TierView.json(e.getValue()));
             unsharedReports.remove(e.getKey(), e.getValue());
         }
         call(RedisScripts.RESET_SESSIONS, ScriptOutputType.INTEGER);
         for (SessionInfo s : localSessions.values()) {
-            call(RedisScripts.SESSION_OPEN, ScriptOutputType.INTEGER, s.id(), json(s));
+            call(RedisScripts.SESSION_OPEN, ScriptOutputType.INTEGER, s.id(), TierView.json(s));
         }
         List<Object> snapshot = call(RedisScripts.SNAPSHOT, ScriptOutputType.MULTI);
-        int nodes = apply(snapshot);
-        floorSeq = (Long) snapshot.get(1);
+        int nodes = tier.applySnapshot(snapshot);
         long now = cluster.nowMillis();
         if (state != StoreHealth.State.SYNCED) {
             if (afterOutage) {
@@ -354,57 +341,6 @@ public final class RedisStore implements ClusterStore {
             log.info("cluster store {}: resynced after a reconnect ({} node(s))", where, nodes);
         }
         detail = "connected to " + where;
-    }
-
-    @SuppressWarnings("unchecked")
-    private int apply(List<Object> snapshot) {
-        long serverNow = (Long) snapshot.get(0);
-        Map<String, String> nodes = pairs((List<Object>) snapshot.get(2));
-        Map<String, String> beats = pairs((List<Object>) snapshot.get(3));
-        Map<String, String> admin = pairs((List<Object>) snapshot.get(4));
-        Map<String, String> sessions = pairs((List<Object>) snapshot.get(5));
-        Set<String> liveReplicas = pairs((List<Object>) snapshot.get(6)).keySet();
-        long localNow = cluster.nowMillis();
-        Set<String> shared = new HashSet<>();
-        for (Map.Entry<String, String> e : nodes.entrySet()) {
-            String beat = beats.get(e.getKey());
-            long age = beat == null ? 0 : Math.max(0, serverNow - (long) Double.parseDouble(beat));
-            try {
-                cluster.report(JSON.readValue(e.getValue(), NodeReport.class), false, localNow - age);
-                shared.add(e.getKey());
-            } catch (ClusterException | JsonProcessingException ex) {
-                log.warn("cluster store: node '{}' is not usable here: {}", e.getKey(), ex.getMessage());
-            }
-        }
-        for (Node n : cluster.nodes()) {
-            if (!n.isStatic() && !shared.contains(n.id())) {
-                cluster.remove(n.id(), "no longer in the shared cluster store");
-            }
-        }
-        for (Node n : cluster.nodes()) {
-            NodeState wanted = admin.containsKey(n.id()) ? NodeState.parse(admin.get(n.id())) : null;
-            if (!Objects.equals(cluster.adminState(n.id()).orElse(null), wanted)) {
-                cluster.setAdminState(n.id(), wanted);
-            }
-        }
-        Map<String, SessionInfo> others = new HashMap<>();
-        for (String value : sessions.values()) {
-            SessionInfo s = read(value, SessionInfo.class);
-            if (s != null && !replica.equals(s.replica()) && liveReplicas.contains(s.replica())) {
-                others.put(s.id(), s);
-            }
-        }
-        remoteSessions.keySet().retainAll(others.keySet());
-        remoteSessions.putAll(others);
-        return shared.size();
-    }
-
-    private static Map<String, String> pairs(List<Object> flat) {
-        Map<String, String> map = new HashMap<>(flat.size());
-        for (int i = 0; i + 1 < flat.size(); i += 2) {
-            map.put(String.valueOf(flat.get(i)), String.valueOf(flat.get(i + 1)));
-        }
-        return map;
     }
 
     private void lost(Exception e) {
@@ -430,92 +366,15 @@ public final class RedisStore implements ClusterStore {
             worker.execute(() -> {
                 pendingEvents.decrementAndGet();
                 try {
-                    onEvent(message);
+                    if (tier.onEvent(message)) {
+                        needsResync = true;
+                    }
                 } catch (RuntimeException e) {
-                    log.warn("cluster store: change not applied ({}): {}", e.toString(), abbreviate(message));
+                    log.warn("cluster store: change not applied ({}): {}", e.toString(), TierView.abbreviate(message));
                 }
             });
         } catch (RejectedExecutionException closing) {
             pendingEvents.decrementAndGet();
-        }
-    }
-
-    /** {@code TYPE|seq|origin|json}, in the server's order. */
-    void onEvent(String message) {
-        String[] f = message.split("\\|", 4);
-        if (f.length < 4) {
-            log.warn("cluster store: malformed change ignored: {}", abbreviate(message));
-            return;
-        }
-        long seq = Long.parseLong(f[1]);
-        if (seq <= floorSeq) {
-            return; // already in the snapshot this replica read
-        }
-        String type = f[0];
-        boolean own = replica.equals(f[2]);
-        JsonNode body = read(f[3], JsonNode.class);
-        if (body == null) {
-            return;
-        }
-        switch (type) {
-            case "E" -> { // the tier's expiry: applies here even when this replica's tick decided it
-                String id = body.path("id").asText();
-                // a node of the cluster file that also heartbeats went silent: as with one replica, it stays
-                if (cluster.findById(id).filter(n -> !n.isStatic()).isPresent()) {
-                    cluster.remove(id, body.path("reason").asText());
-                }
-            }
-            case "G" -> {
-                String gone = body.path("replica").asText();
-                remoteSessions.values().removeIf(s -> s.replica().equals(gone));
-                if (gone.equals(replica) && !own) {
-                    log.warn("cluster store: the tier took this replica for gone (no tick for {} ms); re-sharing its"
-                            + " sessions", REPLICA_TIMEOUT_MS);
-                    needsResync = true;
-                }
-            }
-            default -> {
-                if (!own) {
-                    applyRemote(type, f[3], body);
-                }
-            }
-        }
-    }
-
-    private void applyRemote(String type, String raw, JsonNode body) {
-        switch (type) {
-            case "R" -> {
-                NodeReport report = read(raw, NodeReport.class);
-                if (report != null) {
-                    cluster.report(report, false);
-                }
-            }
-            case "X" -> removeIfKnown(body.path("id").asText(), body.path("reason").asText());
-            case "A" -> {
-                String id = body.path("id").asText();
-                String wanted = body.path("state").asText();
-                if (cluster.findById(id).isPresent()) {
-                    cluster.setAdminState(id, wanted.isEmpty() ? null : NodeState.parse(wanted));
-                }
-            }
-            case "S" -> {
-                SessionInfo s = read(raw, SessionInfo.class);
-                if (s != null) {
-                    remoteSessions.put(s.id(), s);
-                }
-            }
-            case "C" -> remoteSessions.remove(body.path("id").asText());
-            case "K" -> {
-                String match = body.path("match").asText();
-                kicker.accept(match.isEmpty() ? null : match, "another replica");
-            }
-            default -> log.debug("cluster store: unknown change type '{}' ignored", type);
-        }
-    }
-
-    private void removeIfKnown(String id, String reason) {
-        if (cluster.findById(id).isPresent()) {
-            cluster.remove(id, reason);
         }
     }
 
@@ -531,23 +390,6 @@ public final class RedisStore implements ClusterStore {
         return (T) f.get(COMMAND_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
     }
 
-    private static String json(Object value) {
-        try {
-            return JSON.writeValueAsString(value);
-        } catch (JsonProcessingException e) {
-            throw new IllegalStateException(e);
-        }
-    }
-
-    private static <T> T read(String text, Class<T> type) {
-        try {
-            return JSON.readValue(text, type);
-        } catch (JsonProcessingException e) {
-            log.warn("cluster store: unreadable {} ignored: {}", type.getSimpleName(), e.getOriginalMessage());
-            return null;
-        }
-    }
-
     private static String rootMessage(Throwable e) {
         Throwable t = e;
         while (t.getCause() != null && t.getCause() != t) {
@@ -555,10 +397,6 @@ public final class RedisStore implements ClusterStore {
         }
         String m = t.getMessage();
         return t.getClass().getSimpleName() + (m == null ? "" : ": " + m);
-    }
-
-    private static String abbreviate(String s) {
-        return s.length() <= 200 ? s : s.substring(0, 200) + "...";
     }
 
     @Override
