@@ -100,6 +100,8 @@ class TierFailoverIT {
         browser = browserStart.get(60, TimeUnit.SECONDS);
         // Heartbeats reached one replica through the load balancer; every replica must know all three nodes.
         await().atMost(CLUSTER).until(() -> replicas.stream().allMatch(r -> r.knowsNodes(3)));
+        // All three ready in the balancer's eyes, so the source hash cannot move a client mid-test.
+        await().atMost(CLUSTER).until(() -> lb.serversUp().size() == 3);
     }
 
     @AfterAll
@@ -177,6 +179,11 @@ class TierFailoverIT {
         await().atMost(MEDIA).until(() -> PageResults.longStat(viewer, "framesDecoded") > framesAtKill + 30);
         await().atMost(Duration.ofSeconds(30)).until(() -> number(hls, "fragments") >= fragmentsAtKill + 2
                 && number(hls, "currentTime") > hlsTimeAtKill + 2);
+
+        // Its health check took the dead replica out of rotation.
+        String victimServer = "r" + (replicas.indexOf(victim) + 1);
+        await().atMost(Duration.ofSeconds(5)).until(() -> !lb.serversUp().contains(victimServer));
+        assertThat(lb.serversUp()).hasSize(2);
 
         // The dead replica's WebSocket sessions leave the registry; the survivors hold none of them.
         Replica survivor = replicas.stream().filter(r -> r != victim).findFirst().orElseThrow();

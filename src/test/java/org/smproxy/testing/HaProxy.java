@@ -1,12 +1,19 @@
 package org.smproxy.testing;
 
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
+import java.net.UnixDomainSocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.channels.SocketChannel;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
@@ -37,6 +44,7 @@ public final class HaProxy implements AutoCloseable {
         StringBuilder config = new StringBuilder(String.join("\n",
                 "global",
                 "  maxconn 4096",
+                "  stats socket " + dir.resolve("stats.sock") + " mode 600 level user",
                 "defaults",
                 "  mode tcp",
                 "  timeout connect 2s",
@@ -93,6 +101,38 @@ public final class HaProxy implements AutoCloseable {
         } catch (IOException e) {
             return "(no haproxy log: " + e.getMessage() + ")";
         }
+    }
+
+    /**
+     * The backends haproxy has in rotation now (status UP), by server name {@code r1}, {@code r2}, ... in the order
+     * given to {@link #start}; asked on its stats socket.
+     */
+    public List<String> serversUp() {
+        String csv;
+        try (SocketChannel ch = SocketChannel.open(UnixDomainSocketAddress.of(dir.resolve("stats.sock")))) {
+            ch.write(ByteBuffer.wrap("show stat\n".getBytes(StandardCharsets.US_ASCII)));
+            ByteArrayOutputStream out = new ByteArrayOutputStream();
+            ByteBuffer buf = ByteBuffer.allocate(8192);
+            while (ch.read(buf) > 0) {
+                out.write(buf.array(), 0, buf.position());
+                buf.clear();
+            }
+            csv = out.toString(StandardCharsets.US_ASCII);
+        } catch (IOException e) {
+            throw new UncheckedIOException("haproxy stats socket: " + e.getMessage(), e);
+        }
+        List<String> lines = csv.lines().toList();
+        List<String> header = List.of(lines.get(0).replaceFirst("^# ", "").split(","));
+        int name = header.indexOf("svname");
+        int status = header.indexOf("status");
+        List<String> up = new ArrayList<>();
+        for (String line : lines.subList(1, lines.size())) {
+            String[] f = line.split(",", -1);
+            if (f.length > status && f[0].equals("replicas") && f[name].matches("r\\d+") && f[status].equals("UP")) {
+                up.add(f[name]);
+            }
+        }
+        return up;
     }
 
     private boolean accepts() {
