@@ -4,10 +4,11 @@
 # runs WHEP, WebSocket, HLS and node-selection (JMH) benchmarks, stops everything, prints the table and writes it
 # into bench/README.md.
 #
-#   bench/run.sh [--quick] [--only whep,ws,hls,jmh] [--no-profile] [--proxy-jar JAR] [--no-readme] [--keep]
+#   bench/run.sh [--quick] [--only whep,ws,hls,jmh,store] [--no-profile] [--proxy-jar JAR] [--no-readme] [--keep]
 #
 #   --quick       short runs (a smoke test of the harness, about 4 minutes; figures not meant to be kept)
-#   --only        run only these parts
+#   --only        run only these parts (store is not in the default set: the cluster store's cost, redis against
+#                 memory, with a second proxy on :8445 and a redis-server of its own; its table has its own place)
 #   --no-profile  skip the JFR profiles of the proxy
 #   --proxy-jar   measure this standalone jar instead of building the working tree's (before/after comparisons)
 #   --no-readme   print the table, leave bench/README.md alone
@@ -84,6 +85,10 @@ command -v jcmd >/dev/null || need_pkgs+=(openjdk-17-jdk-headless)
 command -v mvn >/dev/null || need_pkgs+=(maven)
 command -v openssl >/dev/null || need_pkgs+=(openssl)
 command -v curl >/dev/null || need_pkgs+=(curl)
+if want store; then
+  command -v redis-server >/dev/null || need_pkgs+=(redis-server)
+  command -v redis-cli >/dev/null || need_pkgs+=(redis-tools)
+fi
 if [ ${#need_pkgs[@]} -gt 0 ]; then
   log "installing ${need_pkgs[*]}"
   SUDO=""; [ "$(id -u)" = 0 ] || SUDO=sudo
@@ -171,10 +176,33 @@ fi
 wait_for "$WORK/echo.log" READY 30
 wait_for "$WORK/proxy.log" READY 60
 [ -n "$BEFORE_JAR" ] && wait_for "$WORK/before.log" READY 60
+if want store; then
+  # the same proxy with its cluster in Redis: its own redis-server, without persistence, on a free loopback port
+  REDIS_PORT=""
+  for port in $(seq 16379 16479); do
+    (exec 3<>/dev/tcp/127.0.0.1/$port) 2>/dev/null || { REDIS_PORT=$port; break; }
+  done
+  [ -n "$REDIS_PORT" ] || { log "no free port for redis-server in 16379-16479"; exit 1; }
+  mkdir -p "$WORK/redis"
+  start_bg redis redis-server --port "$REDIS_PORT" --bind 127.0.0.1 --save "" --appendonly no --dir "$WORK/redis"
+  for _ in $(seq 1 100); do redis-cli -p "$REDIS_PORT" ping 2>/dev/null | grep -q PONG && break; sleep 0.1; done
+  { sed 's/^standalone.https.port=8443/standalone.https.port=8445/' "$WORK/conf/proxy.properties"
+    echo "cluster.store=redis"
+    echo "cluster.store.url=redis://127.0.0.1:$REDIS_PORT"
+    echo "cluster.store.prefix=bench:"
+    echo "cluster.replica.id=bench-redis"
+    echo "proxy.session.secret=bench-session-secret-0123456789"
+  } >"$WORK/conf/store.properties"
+  start_bg storeproxy java "${PROXY_OPTS[@]/proxy-app.log/store-app.log}" -jar "$PROXY_JAR" \
+    --config "$WORK/conf/store.properties"
+  wait_for "$WORK/storeproxy.log" READY 60
+  echo "meta.redis=$(redis-server --version | sed 's/.*v=\([^ ]*\).*/\1/')" >>"$RESULTS"
+fi
 echo "meta.proxy_opts=${PROXY_OPTS[*]}" | sed "s#$WORK#WORK#g" >>"$RESULTS"
 
 CPU_SPEC="proxy=$PID_proxy,nginx=$NGINX_PID,stub=$STUB_PID,echo=$PID_echo"
 [ -n "$BEFORE_JAR" ] && CPU_SPEC="$CPU_SPEC,before=$PID_before"
+want store && CPU_SPEC="$CPU_SPEC,redisproxy=$PID_storeproxy,redis=$PID_redis"
 TARGETS="direct nginx proxy"
 [ -n "$BEFORE_JAR" ] && TARGETS="direct nginx proxy before"
 PROXY=https://127.0.0.1:8443
@@ -324,6 +352,51 @@ if want hls; then
     >>"$RESULTS" || true
 fi
 
+# ---- 6b. the cluster store's cost: redis against memory ------------------------------------------------------------
+if want store; then
+  if [ $QUICK = 1 ]; then SSAT=4; SWARM=1; SJIT=5; SRATE=250; else SSAT=10; SWARM=2; SJIT=15; SRATE=250; fi
+  STORE_URL_memory=$PROXY
+  STORE_URL_redis=https://127.0.0.1:8445
+  B=(whep --bodies "$WORK/bodies" --threads 2 --sources $CLIENTS)
+  log "cluster store: warming up both proxies (${SJIT}s of each load on each, not recorded)"
+  for st in memory redis; do
+    eval "u=\$STORE_URL_$st"
+    for style in proxy heartbeat select; do
+      timeout 120 "${TOOL[@]}" "${B[@]}" --url "$u" --style $style --mode keepalive --conns 64 --warmup 0 \
+        --duration $SJIT --label warmup >>"$WORK/runs.log" 2>&1 || true
+    done
+  done
+  redis_commands() { redis-cli -p "$REDIS_PORT" info stats | tr -d '\r' | awk -F: '/^total_commands_processed:/ {print $2}'; }
+  # Two rounds in opposite orders (memory, redis, redis, memory): on a shared machine a neighbour's burst then
+  # lands on both stores rather than on whichever came second.
+  ROUNDS="1:memory 1:redis 2:redis 2:memory"
+  log "cluster store: heartbeat saturation (closed loop, 64 in flight, ${SSAT}s), memory/redis in two rounds"
+  for rs in $ROUNDS; do
+    st=${rs#*:}; eval "u=\$STORE_URL_$st"
+    before=$(redis_commands)
+    run "store.hb.$st.r${rs%%:*}" $((SSAT + 60)) "${B[@]}" --url "$u" --style heartbeat --mode keepalive --conns 64 \
+      --warmup $SWARM --duration $SSAT
+    echo "store.hb.$st.r${rs%%:*}.redis_commands=$(( $(redis_commands) - before ))" >>"$RESULTS"
+  done
+  log "cluster store: selection latency at $SRATE/s (open loop) with 100 heartbeats/s alongside, in two rounds"
+  for rs in $ROUNDS; do
+    st=${rs#*:}; eval "u=\$STORE_URL_$st"
+    # the heartbeats alongside, as a cluster sends them: the store applies them while the proxy selects
+    timeout $((SSAT + 60)) "${TOOL[@]}" "${B[@]}" --url "$u" --style heartbeat --mode keepalive --conns 16 --rate 100 \
+      --warmup 0 --duration $((SSAT + SWARM + 3)) --label background >>"$WORK/runs.log" 2>&1 &
+    bg=$!
+    run "store.sel.$st.r${rs%%:*}" $((SSAT + 90)) "${B[@]}" --url "$u" --style select --mode keepalive --conns 64 \
+      --rate $SRATE --warmup $((SWARM + 1)) --duration $SSAT --timeout 30
+    wait $bg || true
+  done
+  log "cluster store: WHEP saturation (closed loop, keep-alive, ${SSAT}s), in two rounds"
+  for rs in $ROUNDS; do
+    st=${rs#*:}; eval "u=\$STORE_URL_$st"
+    run "store.whep.$st.r${rs%%:*}" $((SSAT + 60)) "${B[@]}" --url "$u" --style proxy --mode keepalive --conns 64 \
+      --warmup $SWARM --duration $SSAT
+  done
+fi
+
 # ---- 7. node selection (JMH) -------------------------------------------------------------------------------------------
 if want jmh; then
   log "node selection: JMH, 10,000 nodes, 100,000 streams, heartbeats concurrently"
@@ -347,12 +420,29 @@ echo "meta.seconds=$(($(date +%s) - START_EPOCH))" >>"$RESULTS"
 CMD="bench/run.sh"
 [ $QUICK = 1 ] && CMD="$CMD --quick"
 [ -n "$BEFORE_JAR" ] && CMD="$CMD --before <jar of an earlier build>"
-"${TOOL[@]}" report --results "$RESULTS" --jfr "$WORK/jfr" --out "$WORK/table.md" --command "$CMD"
-cat "$WORK/table.md"
-if [ $README = 1 ]; then
-  "${TOOL[@]}" report --results "$RESULTS" --jfr "$WORK/jfr" --out "$WORK/table.md" --command "$CMD" \
-    --readme "$BENCH/README.md" >/dev/null
-  log "table written to bench/README.md"
+if want whep || want ws || want hls || want jmh; then
+  "${TOOL[@]}" report --results "$RESULTS" --jfr "$WORK/jfr" --out "$WORK/table.md" --command "$CMD"
+  cat "$WORK/table.md"
+  if [ $README = 1 ]; then
+    "${TOOL[@]}" report --results "$RESULTS" --jfr "$WORK/jfr" --out "$WORK/table.md" --command "$CMD" \
+      --readme "$BENCH/README.md" >/dev/null
+    log "table written to bench/README.md"
+  fi
 fi
-cp "$RESULTS" "$BENCH/last-results.properties" 2>/dev/null || true
+if want store; then
+  SCMD="bench/run.sh --only store"
+  [ $QUICK = 1 ] && SCMD="$SCMD --quick"
+  "${TOOL[@]}" report --section store --results "$RESULTS" --out "$WORK/store-table.md" --command "$SCMD"
+  cat "$WORK/store-table.md"
+  if [ $README = 1 ]; then
+    "${TOOL[@]}" report --section store --results "$RESULTS" --out "$WORK/store-table.md" --command "$SCMD" \
+      --readme "$BENCH/README.md" >/dev/null
+    log "cluster store table written to bench/README.md"
+  fi
+fi
+if want whep || want ws || want hls || want jmh; then
+  cp "$RESULTS" "$BENCH/last-results.properties" 2>/dev/null || true
+else
+  cp "$RESULTS" "$BENCH/last-store-results.properties" 2>/dev/null || true
+fi
 log "done in $(($(date +%s) - START_EPOCH)) s"

@@ -19,6 +19,8 @@ import java.util.Properties;
 final class Report {
     static final String START = "<!-- results:start -->";
     static final String END = "<!-- results:end -->";
+    static final String STORE_START = "<!-- store-results:start -->";
+    static final String STORE_END = "<!-- store-results:end -->";
 
     private final Properties p = new Properties();
     private final StringBuilder out = new StringBuilder();
@@ -35,22 +37,29 @@ final class Report {
         try (var in = Files.newBufferedReader(Path.of(a.need("results")), StandardCharsets.UTF_8)) {
             r.p.load(in);
         }
-        r.render(a.str("command", "bench/run.sh"), a.str("jfr", null));
+        boolean store = "store".equals(a.str("section", "main"));
+        if (store) {
+            r.storeTable(a.str("command", "bench/run.sh --only store"));
+        } else {
+            r.render(a.str("command", "bench/run.sh"), a.str("jfr", null));
+        }
         String table = r.out.toString();
+        String start = store ? STORE_START : START;
+        String end = store ? STORE_END : END;
         if (a.str("out", null) != null) {
             Files.writeString(Path.of(a.str("out", null)), table);
         }
         if (a.str("readme", null) != null) {
             Path readme = Path.of(a.str("readme", null));
-            String text = Files.exists(readme) ? Files.readString(readme) : "# Benchmark\n\n" + START + "\n" + END + "\n";
-            int s = text.indexOf(START);
-            int e = text.indexOf(END);
+            String text = Files.exists(readme) ? Files.readString(readme) : "# Benchmark\n\n" + start + "\n" + end + "\n";
+            int s = text.indexOf(start);
+            int e = text.indexOf(end);
             if (s < 0 || e < s) {
-                text = text + "\n" + START + "\n" + END + "\n";
-                s = text.indexOf(START);
-                e = text.indexOf(END);
+                text = text + "\n" + start + "\n" + end + "\n";
+                s = text.indexOf(start);
+                e = text.indexOf(end);
             }
-            text = text.substring(0, s + START.length()) + "\n" + table + "\n" + text.substring(e);
+            text = text.substring(0, s + start.length()) + "\n" + table + "\n" + text.substring(e);
             Files.writeString(readme, text);
         }
     }
@@ -305,6 +314,75 @@ final class Report {
                     + " | " + f(d(k + "live.errors") + d(k + "burst.errors"), 0) + " |");
         }
         line("");
+    }
+
+    private static String ratio(double a, double b) {
+        return Double.isNaN(a) || Double.isNaN(b) || b == 0 ? "–" : String.format(Locale.ROOT, "%.2f", a / b);
+    }
+
+    /** The cluster store's cost: the same proxy with cluster.store=memory and =redis, measured in the same run. */
+    private void storeTable(String command) {
+        line("Measured " + s("meta.date") + " by `" + command + "` on " + s("meta.cores") + " cores (" + s("meta.cpu")
+                + "), Linux " + s("meta.kernel") + ", Java " + s("meta.java") + ", redis-server " + s("meta.redis")
+                + "; proxy `" + s("meta.proxy_jar") + "` at commit " + s("meta.commit") + ". Load average "
+                + s("meta.load_at_start") + " at the start, " + s("meta.load_at_end") + " at the end."
+                + ("1".equals(s("meta.quick")) ? " **Quick smoke run: short durations, not figures to keep.**" : ""));
+        line("Both proxies, redis-server and the load generator share those cores; the ratios are the figures to read.");
+        line("");
+        line("Each figure is the mean of two rounds run in opposite orders (memory, redis, redis, memory); the two "
+                + "rounds in brackets. CPU and errors: both rounds together.");
+        line("");
+        line("| measure | memory | redis | redis ÷ memory | CPU proxy memory / redis, redis-server | errors memory / redis |");
+        line("| --- | ---: | ---: | ---: | ---: | ---: |");
+        String[][] rows = {
+            {"hb", "heartbeats/s (closed loop, 64 in flight)", "cps"},
+            {"whep", "WHEP cycles/s (keep-alive, 64 in flight)", "cps"},
+            {"sel", "selection latency p50 (ms) at " + f(d("store.sel.memory.r1.rate.offered"), 0)
+                    + "/s, 100 heartbeats/s alongside", "req.p50"},
+            {"sel", "selection latency p99 (ms), the same runs", "req.p99"}};
+        for (String[] row : rows) {
+            String m = "store." + row[0] + ".memory.";
+            String r = "store." + row[0] + ".redis.";
+            if (s(m + "r1." + row[2]) == null && s(r + "r1." + row[2]) == null) {
+                continue;
+            }
+            boolean rate = row[2].equals("cps");
+            boolean first = !row[2].equals("req.p99");
+            line("| " + row[1] + " | " + rounds(m, row[2], rate) + " | " + rounds(r, row[2], rate) + " | "
+                    + ratio(mean(r, row[2]), mean(m, row[2])) + " | " + (first ? cpu(m, r) : "") + " | "
+                    + (first ? errors(m) + " / " + errors(r) : "") + " |");
+        }
+        double cmds = d("store.hb.redis.r1.redis_commands") + d("store.hb.redis.r2.redis_commands");
+        double hbs = d("store.hb.redis.r1.cycles") + d("store.hb.redis.r2.cycles");
+        if (!Double.isNaN(cmds) && hbs > 0) {
+            line("");
+            line("redis-server processed " + f(cmds, 0) + " commands during the two redis heartbeat runs ("
+                    + f(cmds / hbs, 2) + " per heartbeat measured; warm-up and drain included).");
+        }
+        line("");
+    }
+
+    private double mean(String k, String what) {
+        return (d(k + "r1." + what) + d(k + "r2." + what)) / 2;
+    }
+
+    private String rounds(String k, String what, boolean rate) {
+        double a = d(k + "r1." + what);
+        double b = d(k + "r2." + what);
+        return rate ? f((a + b) / 2, 0) + " (" + f(a, 0) + " / " + f(b, 0) + ")"
+                : ms((a + b) / 2) + " (" + ms(a) + " / " + ms(b) + ")";
+    }
+
+    private String cpu(String m, String r) {
+        return f(mean(m, "cpu.proxy"), 0) + "% / " + f(mean(r, "cpu.redisproxy"), 0) + "%, " + f(mean(r, "cpu.redis"), 0) + "%";
+    }
+
+    private String errors(String k) {
+        double n = 0;
+        for (String round : new String[] {"r1.", "r2."}) {
+            n += d(k + round + "errors") + d(k + round + "bad_status") + d(k + round + "incomplete");
+        }
+        return f(n, 0);
     }
 
     private void jmhTable() {

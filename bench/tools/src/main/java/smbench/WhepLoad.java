@@ -41,9 +41,14 @@ import org.HdrHistogram.Histogram;
  * silently lowering the load: no coordinated omission, as wrk2 does it). Three connection modes: {@code keepalive}
  * (a pool of persistent connections), {@code new} (a new TCP+TLS connection per cycle, full handshake) and
  * {@code resumed} (a new connection per cycle, resuming the previous TLS session).
+ *
+ * <p>Two more styles reuse the same loops with a one-request cycle, to measure what the cluster store costs:
+ * {@code heartbeat} (a node heartbeat POSTed to the proxy, one node per slot) and {@code select} (a subscribe
+ * selection, {@code GET /as/v1/streams/stream/ng1/subscribe/<--stream>}).
  */
 final class WhepLoad {
-    private static final String[] EXPECT = {"204", "201", "204", "200"};
+    private static final String[] EXPECT_WHEP = {"204", "201", "204", "200"};
+    private static final String[] EXPECT_ONE = {"200"};
 
     final URI url;
     final boolean tls;
@@ -53,6 +58,7 @@ final class WhepLoad {
     final List<String> sources;
     final SslContext ssl;
     final long timeoutNanos;
+    final String[] expect;
     long measureStart;
     long measureEnd;
     volatile boolean stopping;
@@ -67,6 +73,8 @@ final class WhepLoad {
         sources = a.list("sources", "127.0.0.1");
         ssl = tls ? Net.clientTls("resumed".equals(mode)) : null;
         timeoutNanos = (long) (a.dbl("timeout", 5) * 1e9);
+        String style = a.str("style", "node");
+        expect = "heartbeat".equals(style) || "select".equals(style) ? EXPECT_ONE : EXPECT_WHEP;
     }
 
     static void main(Args a) throws Exception {
@@ -79,6 +87,8 @@ final class WhepLoad {
         byte[] frag = Files.readAllBytes(bodies.resolve("trickle.sdpfrag"));
         String style = a.str("style", "node");
         String node = a.str("node", "127.0.0.1:8081");
+        String stream = a.str("stream", "live/sel");
+        String secret = a.str("secret", "bench-node-secret");
         CpuProbe cpu = new CpuProbe(a.list("cpu", ""));
         EventLoopGroup group = Net.group(threads);
         List<Worker> workers = new ArrayList<>();
@@ -86,7 +96,7 @@ final class WhepLoad {
         load.measureStart = t0 + (long) (warmup * 1e9);
         load.measureEnd = load.measureStart + (long) (duration * 1e9);
         for (int w = 0; w < threads; w++) {
-            Worker worker = load.new Worker((EventLoop) group.next(), w, style, node, offer, frag);
+            Worker worker = load.new Worker((EventLoop) group.next(), w, style, node, offer, frag, stream, secret);
             workers.add(worker);
         }
         for (Worker w : workers) {
@@ -124,7 +134,7 @@ final class WhepLoad {
         group.shutdownGracefully(0, 1, TimeUnit.SECONDS).await(5, TimeUnit.SECONDS);
         Results r = new Results(a.str("results", null), a.need("label"));
         r.put("mode", load.mode).put("rate.offered", a.dbl("rate", 0)).put("conns", load.slotsPerWorker * threads)
-                .put("cycles", done).put("cps", done / duration).put("rps", done * 4 / duration)
+                .put("cycles", done).put("cps", done / duration).put("rps", done * load.expect.length / duration)
                 .put("errors", errors).put("bad_status", badStatus).put("incomplete", incomplete)
                 .put("scheduled", scheduled).put("tls.handshakes", handshakes).put("tls.resumed", resumed)
                 .put("reconnects", reconnects).put("tls.client", load.tls ? Net.tlsProvider() : "none");
@@ -161,7 +171,8 @@ final class WhepLoad {
         final double gapNanos;
         final int index;
 
-        Worker(EventLoop loop, int index, String style, String node, byte[] offer, byte[] frag) {
+        Worker(EventLoop loop, int index, String style, String node, byte[] offer, byte[] frag, String selStream,
+               String secret) {
             this.loop = loop;
             this.index = index;
             this.boot = Net.client(loop);
@@ -180,6 +191,23 @@ final class WhepLoad {
                     res = "/live/whep/resource/" + stream + "?requestId=r" + stream;
                 }
                 boolean close = !"keepalive".equals(mode);
+                if ("heartbeat".equals(style)) {
+                    // one node per slot, each carrying the selection benchmark's stream, on addresses never dialled
+                    String hb = "{\"id\":\"hb-" + stream + "\",\"nodeGroup\":\"ng1\",\"role\":\"edge\","
+                            + "\"publicAddress\":\"198.51.100." + (1 + (index * slotsPerWorker + i) % 250) + "\","
+                            + "\"httpPort\":5080,\"state\":\"INSERVICE\",\"metrics\":{\"connections.client\":" + i
+                            + "},\"streams\":[{\"streamGuid\":\"" + selStream + "\",\"publishing\":false,"
+                            + "\"subscribers\":" + i + "}]}";
+                    slots.add(new Slot(this, i, new ByteBuf[] {request("POST", "/as/v1/nodes/heartbeat", hostHeader,
+                            "application/json", hb.getBytes(StandardCharsets.UTF_8), close,
+                            "Authorization: Bearer " + secret + "\r\n")}));
+                    continue;
+                }
+                if ("select".equals(style)) {
+                    slots.add(new Slot(this, i, new ByteBuf[] {request("GET", "/as/v1/streams/stream/ng1/subscribe/"
+                            + selStream, hostHeader, null, null, close, "")}));
+                    continue;
+                }
                 ByteBuf[] reqs = {
                     request("OPTIONS", ep, hostHeader, null, null, false, ""),
                     request("POST", ep, hostHeader, "application/sdp", offer, false,
@@ -414,7 +442,7 @@ final class WhepLoad {
                 }
                 if (msg instanceof HttpResponse) {
                     HttpResponse r = (HttpResponse) msg;
-                    statusOk = EXPECT[step].equals(r.status().codeAsText().toString());
+                    statusOk = expect[step].equals(r.status().codeAsText().toString());
                     if (r.headers().contains(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE, true)) {
                         closeAfter = true;
                     }
@@ -428,7 +456,7 @@ final class WhepLoad {
                             w.badStatus++;
                         }
                     }
-                    if (++step < 4) {
+                    if (++step < reqs.length) {
                         if (closeAfter && "keepalive".equals(mode)) {
                             // the server ended the connection mid-cycle: go on over a fresh one
                             w.reconnects++;
