@@ -34,6 +34,9 @@ while [ $# -gt 0 ]; do
 done
 [ "$replicas" -ge 1 ] || { echo "--replicas must be at least 1" >&2; exit 2; }
 page_port=${page_port:-$((lb_port + 1))}
+for p in "$lb_port" "$page_port" ${redis_port:+"$redis_port"}; do
+  [ "$p" -ge 1 ] && [ "$p" -le 65535 ] || { echo "ports are 1-65535, not $p" >&2; exit 2; }
+done
 
 # --- what to run ---------------------------------------------------------------------------------------------------
 if [ -n "${SMPROXY_STANDALONE_JAR:-}" ] && [ -n "${SMPROXY_DEMO_JAR:-}" ]; then
@@ -71,8 +74,10 @@ stop_all() {
   [ -n "$stopping" ] && return
   stopping=1
   trap - INT TERM
+  # Whoever read our output may be gone (a closed terminal, a pipe): that must not cut the clean-up short.
+  trap '' PIPE
   if [ ${#pids[@]} -gt 0 ]; then
-    echo "stopping: the simulated nodes, the balancer, ${replicas} replicas, redis-server..."
+    echo "stopping everything (the simulated nodes first, the store last)..." 2>/dev/null || true
     # In start order reversed: nodes before the proxies they heartbeat to, the store last.
     for ((i = ${#pids[@]} - 1; i >= 0; i--)); do kill -TERM "${pids[i]}" 2>/dev/null || true; done
     local deadline=$((SECONDS + 20))
@@ -83,7 +88,7 @@ stop_all() {
     done
   fi
   rm -rf "$work"
-  echo "stopped"
+  echo "stopped" 2>/dev/null || true
 }
 trap 'stop_all; exit 130' INT
 trap 'stop_all; exit 143' TERM
@@ -193,8 +198,8 @@ for i in $(seq "$replicas"); do
 done
 
 # --- the load balancer ---------------------------------------------------------------------------------------------
-case "$bind" in *:*) lb_bind="[$bind]" ;; *) lb_bind=$bind ;; esac
-[ "$bind" = "::" ] && lb_bind="::"
+# HAProxy takes the port after the last colon, so an IPv6 address needs no brackets.
+lb_bind=$bind
 {
   cat <<EOF
 global
