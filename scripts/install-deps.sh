@@ -3,7 +3,7 @@
 # Safe to run again; does nothing (and needs no network) once everything is there.
 set -euo pipefail
 
-packages=(maven openjdk-17-jdk-headless libpulse0 chromium chromium-driver ffmpeg redis-server haproxy)
+packages=(maven openjdk-17-jdk-headless libpulse0 chromium chromium-driver ffmpeg redis-server haproxy curl)
 
 missing=()
 for p in "${packages[@]}"; do

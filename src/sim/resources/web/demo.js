@@ -21,6 +21,11 @@ const PLAY_RETRIES = 6;
 const RETRY_MS = 1000;
 
 const $ = id => document.getElementById(id);
+/**
+ * Where the proxy answers: this origin, or, when the page is served beside a load balancer over several replicas
+ * (scripts/cluster-demo.sh), the same host on the balancer's port (the proxy allows CORS from any origin).
+ */
+const PROXY = await proxyOrigin();
 let nodeGroup = 'ng1';
 let nodesByAddress = new Map();
 let nodesById = new Map();
@@ -143,7 +148,7 @@ function streamName() {
 }
 
 function endpoint(kind, name) {
-  return `${location.origin}${PROXY_PATH}${kind}/${APP}/${name}`;
+  return `${PROXY}${PROXY_PATH}${kind}/${APP}/${name}`;
 }
 
 function signalling() {
@@ -162,9 +167,9 @@ function labelButtons() {
  * or SM 1.x's event API. Errors carry the status (404: no edge carries the stream yet).
  */
 async function lookupNode(kind, mode, name) {
-  const url = mode === 'ws2'
+  const url = PROXY + (mode === 'ws2'
     ? `/as/v1/streams/stream/${nodeGroup}/${kind}/${APP}/${name}`
-    : `/streammanager/api/4.0/event/${APP}/${name}?action=${kind === 'publish' ? 'broadcast' : 'subscribe'}`;
+    : `/streammanager/api/4.0/event/${APP}/${name}?action=${kind === 'publish' ? 'broadcast' : 'subscribe'}`);
   const res = await fetch(url, { cache: 'no-store' });
   const body = await res.json().catch(() => ({}));
   if (!res.ok) {
@@ -177,7 +182,7 @@ async function lookupNode(kind, mode, name) {
 
 /** The proxy's socket for that node: SM 2.0 /as/v1/proxy/ws/<action>/<app>/<stream>, or SM 1.x /streammanager/. */
 function socketUrl(kind, mode, name, host, id) {
-  const base = `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}`;
+  const base = PROXY.replace(/^http/, 'ws');
   const node = encodeURIComponent(host);
   return mode === 'ws2'
     ? `${base}/as/v1/proxy/ws/${kind === 'publish' ? 'publish' : 'subscribe'}/${APP}/${name}?id=${id}&host=${node}`
@@ -353,8 +358,8 @@ async function startHlsPlay() {
     if (!res.ok) {
       throw new Error(body.error || `${HLS_START_URL} answered ${res.status}`);
     }
-    const playlist = body.playlist;
-    player.url.textContent = `HLS playlist: ${location.origin}${playlist}`;
+    const playlist = PROXY + body.playlist;
+    player.url.textContent = `HLS playlist: ${playlist}`;
     for (let attempt = 1; ; attempt++) {
       if (generation !== player.generation) {
         return;
@@ -576,8 +581,29 @@ function logProxyRequests() {
 
 /** Same-origin paths, and session tokens cut to their end (their start is the same JWT header): the log is for reading who was asked what. */
 function shorten(url) {
-  const path = url.startsWith(location.origin) ? url.slice(location.origin.length) : url;
+  const path = url.startsWith(PROXY) ? url.slice(PROXY.length) : url;
   return path.replace(/(\/resource\/)[^/?]*([^/?]{8})/, '$1…$2');
+}
+
+async function proxyOrigin() {
+  const res = await fetch('/demo/config.json', { cache: 'no-store' }).catch(() => null);
+  const config = res && res.ok ? await res.json() : {};
+  if (!config.proxyPort) {
+    return location.origin;
+  }
+  const origin = `${location.protocol}//${location.hostname}:${config.proxyPort}`;
+  // A self-signed certificate accepted for this page is not always accepted for another port of the same host.
+  const note = document.createElement('p');
+  note.className = 'hint';
+  note.id = 'proxy-origin';
+  const link = document.createElement('a');
+  link.href = `${origin}/as/v1/health`;
+  link.target = '_blank';
+  link.textContent = origin;
+  note.append('The proxy here is a load balancer over several replicas at ', link,
+    '; if requests to it fail, open that link once and accept its certificate.');
+  document.querySelector('header').append(note);
+  return origin;
 }
 
 function addLog(text, bad) {

@@ -14,8 +14,6 @@ import java.util.List;
 import java.util.Properties;
 import java.util.Set;
 import java.util.TreeSet;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -25,9 +23,6 @@ import org.slf4j.LoggerFactory;
 import org.smproxy.config.ConfigException;
 import org.smproxy.config.ProxyConfig;
 import org.smproxy.sim.HostAddresses;
-import org.smproxy.sim.SimCluster;
-import org.smproxy.sim.SimNode;
-import org.smproxy.sim.SimNodeConfig;
 import org.smproxy.sim.TrustAll;
 import org.smproxy.standalone.StandaloneServer;
 
@@ -43,11 +38,9 @@ import org.smproxy.standalone.StandaloneServer;
 public final class DemoLauncher implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(DemoLauncher.class);
 
-    static final String NODE_GROUP = "ng1";
-    static final String SUB_GROUP = "us-east";
-    static final List<String> NODE_IDS = List.of("origin-1", "edge-1", "edge-2");
-    /** The HLS the page plays: the nodes' ffmpeg test pattern, started on first use (it costs three encoders). */
-    static final String HLS_STREAM = "live/testpattern";
+    static final String NODE_GROUP = DemoNodes.NODE_GROUP;
+    static final String SUB_GROUP = DemoNodes.SUB_GROUP;
+    static final List<String> NODE_IDS = DemoNodes.NODE_IDS;
     /** Nodes heartbeat every second, so three of them show up well within this. */
     private static final Duration REGISTRATION_TIMEOUT = Duration.ofSeconds(30);
     private static final Duration POLL_INTERVAL = Duration.ofMillis(200);
@@ -57,8 +50,7 @@ public final class DemoLauncher implements AutoCloseable {
     private final String nodeSecret;
     private final StandaloneServer server;
     private final DemoWeb web;
-    private SimCluster cluster;
-    private boolean hlsStarted;
+    private DemoNodes nodes;
     private boolean closed;
 
     private DemoLauncher(String adminToken, String nodeSecret, StandaloneServer server, DemoWeb web) {
@@ -76,6 +68,10 @@ public final class DemoLauncher implements AutoCloseable {
             System.err.println(e.getMessage());
             System.err.println(DemoOptions.USAGE);
             System.exit(2);
+            return;
+        }
+        if (options.proxy() != null) {
+            NodesLauncher.main(options);
             return;
         }
         try {
@@ -139,62 +135,19 @@ public final class DemoLauncher implements AutoCloseable {
         if (closed) {
             return;
         }
-        SimNodeConfig template = SimNodeConfig.defaults().nodeGroup(NODE_GROUP).subGroup(SUB_GROUP)
-                .proxy(URI.create(localBase()), nodeSecret).heartbeatIntervalMs(1000);
-        if (HostAddresses.firstNonLoopbackIpv4().isEmpty()) {
-            log.warn("this host has no non-loopback IPv4 interface: nodes advertise {} and WebRTC media cannot flow"
-                    + " (libwebrtc gathers no loopback candidates)", template.publicAddress());
-        }
-        cluster = new SimCluster(template);
-        SimNode origin = cluster.startOrigin(NODE_IDS.get(0));
-        for (String edge : NODE_IDS.subList(1, NODE_IDS.size())) {
-            cluster.startEdge(edge, origin);
-        }
-        for (SimNode n : cluster.nodes()) {
-            log.info("simulated {} {} listening on {}", n.role().wireName(), n.id(), n.baseUrl());
-        }
-        SimCluster nodes = cluster;
-        web.attachHls(new DemoWeb.HlsSource() {
-            @Override
-            public String start() {
-                return startHls();
-            }
-
-            @Override
-            public long requests(String nodeId) {
-                return nodes.node(nodeId).map(SimNode::hlsRequests).orElse(0L);
-            }
-        });
-    }
-
-    /**
-     * Starts the HLS test pattern on every node (once; ffmpeg per node, as each Red5 node segments on its own):
-     * the origin's makes the stream live, so its edges list it and the proxy can pick one.
-     *
-     * @throws IllegalStateException when ffmpeg is missing or fails, or the demo is stopping
-     */
-    synchronized String startHls() {
-        if (closed || cluster == null) {
-            throw new IllegalStateException("the demo is not running");
-        }
-        if (!hlsStarted) {
-            List<CompletableFuture<URI>> starts = cluster.nodes().stream()
-                    .map(n -> CompletableFuture.supplyAsync(() -> n.startHls(HLS_STREAM))).toList();
-            try {
-                starts.forEach(CompletableFuture::join);
-            } catch (CompletionException e) {
-                throw e.getCause() instanceof IllegalStateException ise ? ise : new IllegalStateException(e.getCause());
-            }
-            hlsStarted = true;
-            log.info("HLS test pattern {} started on {}", HLS_STREAM, NODE_IDS);
-        }
-        return HLS_STREAM;
+        nodes = DemoNodes.start(URI.create(localBase()), nodeSecret);
+        web.attachHls(nodes);
     }
 
     /** Waits, bounded, until the admin API lists every simulated node as INSERVICE: the real registration path. */
     void awaitNodesInService() throws InterruptedException {
+        awaitNodesInService(localBase(), adminToken);
+    }
+
+    /** As {@link #awaitNodesInService()}, for the proxy at {@code base}. */
+    static void awaitNodesInService(String base, String adminToken) throws InterruptedException {
         HttpClient client = TrustAll.httpClient();
-        HttpRequest request = HttpRequest.newBuilder(URI.create(localBase() + "/as/v1/admin/nodes"))
+        HttpRequest request = HttpRequest.newBuilder(URI.create(base + "/as/v1/admin/nodes"))
                 .header("Authorization", "Bearer " + adminToken).timeout(Duration.ofSeconds(5)).GET().build();
         long deadline = System.nanoTime() + REGISTRATION_TIMEOUT.toNanos();
         String last = "(no answer yet)";
@@ -264,8 +217,8 @@ public final class DemoLauncher implements AutoCloseable {
         closed = true;
         log.info("demo stopping: simulated nodes, then the proxy");
         try {
-            if (cluster != null) {
-                cluster.close();
+            if (nodes != null) {
+                nodes.close();
             }
         } catch (RuntimeException e) {
             log.warn("simulated nodes did not stop cleanly", e);
@@ -283,11 +236,11 @@ public final class DemoLauncher implements AutoCloseable {
         return "https://" + host + ":" + server.httpsPort();
     }
 
-    private static boolean isWildcard(String bind) {
+    static boolean isWildcard(String bind) {
         return bind.equals("0.0.0.0") || bind.equals("::");
     }
 
-    private static String randomSecret() {
+    static String randomSecret() {
         byte[] bytes = new byte[18];
         new SecureRandom().nextBytes(bytes);
         return Base64.getUrlEncoder().withoutPadding().encodeToString(bytes);

@@ -31,7 +31,9 @@ import org.smproxy.http.Json;
  *   <li>{@code /demo/nodes.json} the proxy's view of the cluster without anything secret, which the page polls to
  *       name the node behind each {@code Session-Host};</li>
  *   <li>{@code POST /demo/hls} starts (once) the simulated nodes' live HLS test pattern and answers where the
- *       proxy serves it; hls.js itself is {@code /demo/vendor/hls.js/hls.min.js} when the build packaged it.</li>
+ *       proxy serves it; hls.js itself is {@code /demo/vendor/hls.js/hls.min.js} when the build packaged it;</li>
+ *   <li>{@code /demo/config.json} where the page finds the proxy: {@code {}} for its own origin, or
+ *       {@code {"proxyPort": N}} for the same host on another port (the page served beside a load balancer).</li>
  * </ul>
  * Exact and longer-prefix mappings win over the relay's {@code /*}, so the relay keeps every other path (an app
  * named {@code demo} is shadowed, in the demo only).
@@ -40,6 +42,51 @@ final class DemoWeb {
     static final String FILES_PREFIX = "/demo";
     static final String NODES_PATH = FILES_PREFIX + "/nodes.json";
     static final String HLS_PATH = FILES_PREFIX + "/hls";
+    static final String CONFIG_PATH = FILES_PREFIX + "/config.json";
+
+    /** One node as the page's table shows it. */
+    record NodeRow(String id, String role, String subGroup, String state, String address, int publishers,
+                   int subscribers) {
+    }
+
+    /** One node carrying a stream. */
+    record StreamAt(String id, boolean publishing, int subscribers) {
+    }
+
+    /** What the proxy knows of the cluster: from its model in this JVM, or from its admin API elsewhere. */
+    interface ClusterSource {
+        List<NodeRow> nodes();
+
+        /** Stream GUID to the nodes that carry it, in the node group the page shows. */
+        Map<String, List<StreamAt>> streams();
+
+        static ClusterSource of(ClusterModel model, String nodeGroup) {
+            return new ClusterSource() {
+                @Override
+                public List<NodeRow> nodes() {
+                    List<NodeRow> rows = new ArrayList<>();
+                    for (Node n : model.nodes()) {
+                        rows.add(new NodeRow(n.id(), n.role().wireName(), n.subGroup(), n.state().name(), n.address(),
+                                (int) n.metric("connections.publisher"), (int) n.metric("connections.subscriber")));
+                    }
+                    return rows;
+                }
+
+                @Override
+                public Map<String, List<StreamAt>> streams() {
+                    Map<String, List<StreamAt>> streams = new LinkedHashMap<>();
+                    for (StreamView s : model.streams(nodeGroup)) {
+                        List<StreamAt> on = new ArrayList<>();
+                        for (StreamView.Location l : s.locations()) {
+                            on.add(new StreamAt(l.node().id(), l.publishing(), l.subscribers()));
+                        }
+                        streams.put(s.streamGuid(), on);
+                    }
+                    return streams;
+                }
+            };
+        }
+    }
 
     /** The simulated cluster's HLS, for the page's HLS player (the nodes' ffmpeg test pattern, not a WebRTC publish). */
     interface HlsSource {
@@ -62,11 +109,18 @@ final class DemoWeb {
             "json", "application/json");
 
     private final String nodeGroup;
-    private volatile ClusterModel cluster;
+    private final Integer proxyPort;
+    private volatile ClusterSource cluster;
     private volatile HlsSource hls;
 
     DemoWeb(String nodeGroup) {
+        this(nodeGroup, null);
+    }
+
+    /** @param proxyPort null when the page and the proxy share one origin, else the proxy's port on the page's host */
+    DemoWeb(String nodeGroup, Integer proxyPort) {
         this.nodeGroup = nodeGroup;
+        this.proxyPort = proxyPort;
     }
 
     /** The {@link org.smproxy.standalone.StandaloneServer} hook, before Tomcat starts: joins (or adds) the root context. */
@@ -79,6 +133,8 @@ final class DemoWeb {
         root.addServletMappingDecoded(NODES_PATH, "demo-nodes");
         Tomcat.addServlet(root, "demo-hls", new HlsStartServlet());
         root.addServletMappingDecoded(HLS_PATH, "demo-hls");
+        Tomcat.addServlet(root, "demo-config", new ConfigServlet());
+        root.addServletMappingDecoded(CONFIG_PATH, "demo-config");
         Tomcat.addServlet(root, "demo-files", new FilesServlet());
         root.addServletMappingDecoded("", "demo-files"); // "" is the context root exactly: the page at "/"
         root.addServletMappingDecoded(FILES_PREFIX + "/*", "demo-files");
@@ -97,7 +153,12 @@ final class DemoWeb {
 
     /** Once the proxy runs: the cluster model that {@code nodes.json} reports (503 until then). */
     void attach(ClusterModel model) {
-        this.cluster = model;
+        attach(ClusterSource.of(model, nodeGroup));
+    }
+
+    /** As {@link #attach(ClusterModel)}, for a proxy in another process. */
+    void attach(ClusterSource source) {
+        this.cluster = source;
     }
 
     /** Once the simulated cluster runs: its HLS (503 until then). */
@@ -111,27 +172,27 @@ final class DemoWeb {
      */
     Map<String, Object> nodesView() {
         List<Map<String, Object>> nodes = new ArrayList<>();
-        for (Node n : cluster.nodes()) {
+        for (NodeRow n : cluster.nodes()) {
             Map<String, Object> m = new LinkedHashMap<>();
             m.put("id", n.id());
-            m.put("role", n.role().wireName());
+            m.put("role", n.role());
             m.put("subGroup", n.subGroup());
-            m.put("state", n.state().name());
+            m.put("state", n.state());
             m.put("address", n.address());
-            m.put("publishers", (int) n.metric("connections.publisher"));
-            m.put("subscribers", (int) n.metric("connections.subscriber"));
+            m.put("publishers", n.publishers());
+            m.put("subscribers", n.subscribers());
             HlsSource source = hls;
             m.put("hlsRequests", source == null ? 0 : source.requests(n.id()));
             nodes.add(m);
         }
         List<Map<String, Object>> streams = new ArrayList<>();
-        for (StreamView s : cluster.streams(nodeGroup)) {
+        cluster.streams().forEach((guid, at) -> {
             List<Map<String, Object>> on = new ArrayList<>();
-            for (StreamView.Location l : s.locations()) {
-                on.add(Map.of("id", l.node().id(), "publishing", l.publishing(), "subscribers", l.subscribers()));
+            for (StreamAt l : at) {
+                on.add(Map.of("id", l.id(), "publishing", l.publishing(), "subscribers", l.subscribers()));
             }
-            streams.add(Map.of("streamGuid", s.streamGuid(), "nodes", on));
-        }
+            streams.add(Map.of("streamGuid", guid, "nodes", on));
+        });
         Map<String, Object> body = new LinkedHashMap<>();
         body.put("nodeGroup", nodeGroup);
         body.put("nodes", nodes);
@@ -148,7 +209,23 @@ final class DemoWeb {
                 Json.write(resp, 503, Map.of("error", "the proxy is still starting"));
                 return;
             }
-            Json.write(resp, 200, nodesView());
+            Map<String, Object> view;
+            try {
+                view = nodesView();
+            } catch (UncheckedIOException e) { // a proxy in another process that did not answer
+                Json.write(resp, 503, Map.of("error", "the proxy's admin API did not answer: " + e.getCause().getMessage()));
+                return;
+            }
+            Json.write(resp, 200, view);
+        }
+    }
+
+    private final class ConfigServlet extends HttpServlet {
+        private static final long serialVersionUID = 1L;
+
+        @Override
+        protected void doGet(HttpServletRequest req, HttpServletResponse resp) throws IOException {
+            Json.write(resp, 200, proxyPort == null ? Map.of() : Map.of("proxyPort", proxyPort));
         }
     }
 
