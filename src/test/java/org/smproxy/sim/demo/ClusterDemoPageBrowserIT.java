@@ -2,6 +2,7 @@ package org.smproxy.sim.demo;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
+import static org.smproxy.sim.demo.DemoPageControls.*;
 
 import java.net.URI;
 import java.net.http.HttpResponse;
@@ -28,7 +29,6 @@ import org.smproxy.testing.Https;
  */
 @Timeout(420)
 class ClusterDemoPageBrowserIT {
-    static final Duration MEDIA = Duration.ofSeconds(25);
     static final ObjectMapper JSON = new ObjectMapper();
 
     @TempDir
@@ -129,37 +129,5 @@ class ClusterDemoPageBrowserIT {
             }
             return true;
         });
-    }
-
-    private static void setUp(Page page, String stream, String signalling) {
-        page.script("document.getElementById('stream').value = arguments[0];", stream);
-        select(page, "source", "camera"); // Chromium's fake camera
-        select(page, "signalling", signalling);
-    }
-
-    private static void select(Page page, String id, String value) {
-        page.script("const s = document.getElementById(arguments[0]); s.value = arguments[1];"
-                + " s.dispatchEvent(new Event('change'));", id, value);
-    }
-
-    private static void click(Page page, String id) {
-        page.script("document.getElementById(arguments[0]).click();", id);
-    }
-
-    private static String text(Page page, String id) {
-        return (String) page.script("const e = document.getElementById(arguments[0]); return e ? e.textContent : null;", id);
-    }
-
-    private static void awaitText(Page page, String id, String part) {
-        await().atMost(MEDIA).until(() -> text(page, id), t -> t != null && t.contains(part));
-    }
-
-    private static long renderedFrames(Page page) {
-        Object n = page.script("return document.getElementById('remote').getVideoPlaybackQuality().totalVideoFrames;");
-        return n instanceof Number v ? v.longValue() : 0;
-    }
-
-    private static void awaitRenderedFrames(Page page) {
-        await().atMost(MEDIA).until(() -> renderedFrames(page) > 10);
     }
 }
