@@ -127,6 +127,14 @@ for f in nginx-stub.conf nginx-proxy.conf proxy.properties cluster.json; do
   sed "s#@WORK@#$WORK#g" "$BENCH/conf/$f" >"$WORK/conf/$f"
 done
 sed 's/^standalone.https.port=8443/standalone.https.port=8444/' "$WORK/conf/proxy.properties" >"$WORK/conf/before.properties"
+# The proxy under test also opens its experimental Netty listener on :8446 (the WHEP part's netty target), when its
+# jar has one; the earlier build and the store part's proxy keep to their Tomcat port.
+NETTY=0
+cp "$WORK/conf/proxy.properties" "$WORK/conf/proxy-main.properties"
+if grep -aq 'org/smproxy/netty/NettyRelayServer.class' "$PROXY_JAR"; then # a zip's file names are plain text
+  NETTY=1
+  echo "standalone.netty.port=8446" >>"$WORK/conf/proxy-main.properties"
+fi
 
 cores=$(nproc)
 mem_gib=$(awk '/MemTotal/ {printf "%.0f", $2/1048576}' /proc/meminfo)
@@ -167,7 +175,7 @@ start_bg echo java -Xms64m -Xmx1g -XX:+UseParallelGC -cp "$BENCH/tools/target/cl
   ws-echo --port 8082 --threads 1 --max-seconds 1800
 # 4 GB: the earlier build holds ~330 KB per WebSocket session, 9,000 of them would not fit in 1 GB
 PROXY_OPTS=(-Xms512m -Xmx4g -XX:+UseG1GC -Dorg.slf4j.simpleLogger.logFile="$WORK/proxy-app.log")
-start_bg proxy java "${PROXY_OPTS[@]}" -jar "$PROXY_JAR" --config "$WORK/conf/proxy.properties"
+start_bg proxy java "${PROXY_OPTS[@]}" -jar "$PROXY_JAR" --config "$WORK/conf/proxy-main.properties"
 if [ -n "$BEFORE_JAR" ]; then
   start_bg before java -Xms512m -Xmx4g -XX:+UseG1GC -Dorg.slf4j.simpleLogger.logFile="$WORK/before-app.log" \
     -jar "$BEFORE_JAR" --config "$WORK/conf/before.properties"
@@ -205,8 +213,10 @@ CPU_SPEC="proxy=$PID_proxy,nginx=$NGINX_PID,stub=$STUB_PID,echo=$PID_echo"
 want store && CPU_SPEC="$CPU_SPEC,redisproxy=$PID_storeproxy,redis=$PID_redis"
 TARGETS="direct nginx proxy"
 [ -n "$BEFORE_JAR" ] && TARGETS="direct nginx proxy before"
+[ $NETTY = 1 ] && TARGETS="$TARGETS netty"
 PROXY=https://127.0.0.1:8443
 NGX=https://127.0.0.1:9443
+NETTY_URL=https://127.0.0.1:8446
 DIRECT=http://127.0.0.1:8081
 CLIENTS=127.0.0.2,127.0.0.3,127.0.0.4,127.0.0.5
 
@@ -255,6 +265,15 @@ if want whep; then
         --duration $((JIT / 2)) --label warmup >>"$WORK/runs.log" 2>&1 || true
     done
   fi
+  if [ $NETTY = 1 ]; then
+    # as long as the Tomcat listener's: the Netty path's own code (BoringSSL's JNI glue, codecs) compiles too; in
+    # a 5 s warm-up it reached half of what it does after a minute
+    for m in keepalive resumed new; do
+      d=$((JIT / 2)); [ $m = keepalive ] && d=$JIT
+      timeout 120 "${TOOL[@]}" "${W[@]}" --url $NETTY_URL --style proxy --mode $m --conns 64 --warmup 0 \
+        --duration $d --label warmup >>"$WORK/runs.log" 2>&1 || true
+    done
+  fi
   timeout 60 "${TOOL[@]}" "${W[@]}" --url $NGX --mode keepalive --conns 64 --warmup 0 --duration 3 \
     --label warmup >>"$WORK/runs.log" 2>&1 || true
   log "WHEP: saturation (closed loop, ${SAT}s each, targets interleaved)"
@@ -262,7 +281,7 @@ if want whep; then
     for target in $TARGETS; do
       [ $target = direct ] && [ $mode = resumed ] && continue # plain HTTP has no TLS session to resume
       case $target in direct) url=$DIRECT; style=node ;; nginx) url=$NGX; style=node ;; proxy) url=$PROXY; style=proxy ;;
-        before) url=https://127.0.0.1:8444; style=proxy ;; esac
+        before) url=https://127.0.0.1:8444; style=proxy ;; netty) url=$NETTY_URL; style=proxy ;; esac
       run "whep.sat.$mode.$target" $((SAT + 60)) "${W[@]}" --url $url --style $style --mode $mode --conns 64 \
         --warmup $WARM --duration $SAT
     done
@@ -276,7 +295,7 @@ if want whep; then
       rate=$((max * pct / 100))
       for target in $TARGETS; do
         case $target in direct) url=$DIRECT; style=node ;; nginx) url=$NGX; style=node ;; proxy) url=$PROXY; style=proxy ;;
-          before) url=https://127.0.0.1:8444; style=proxy ;; esac
+          before) url=https://127.0.0.1:8444; style=proxy ;; netty) url=$NETTY_URL; style=proxy ;; esac
         # a generous request timeout: past capacity, late answers must show as latency, not as reconnect storms
         run "whep.rate.$mode.$pct.$target" $((FIX + 90)) "${W[@]}" --url $url --style $style --mode $mode \
           --conns 128 --rate $rate --warmup $((WARM + 1)) --duration $FIX --timeout 30
@@ -303,6 +322,12 @@ if want whep; then
     timeout 60 "${TOOL[@]}" "${W[@]}" --url $PROXY --style proxy --mode new --conns 64 --warmup 0 \
       --duration $SAT --label profile >>"$WORK/runs.log" 2>&1 || true
     jfr_stop whep-new
+    if [ $NETTY = 1 ]; then
+      jfr_start whep-netty-keepalive
+      timeout 60 "${TOOL[@]}" "${W[@]}" --url $NETTY_URL --style proxy --mode keepalive --conns 64 --warmup 0 \
+        --duration $SAT --label profile >>"$WORK/runs.log" 2>&1 || true
+      jfr_stop whep-netty-keepalive
+    fi
   fi
 fi
 

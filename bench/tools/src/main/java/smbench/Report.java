@@ -113,13 +113,14 @@ final class Report {
         line("Everything (load generator, proxy, nginx, stubs) shares those cores on 127.0.0.0/8; each row says who used the CPU.");
         line("");
         whep();
+        netty();
         ws();
         hls();
         jmhTable();
         targets();
         beforeAfter();
         if (jfrDir != null) {
-            for (String name : List.of("whep-keepalive", "whep-new", "ws")) {
+            for (String name : List.of("whep-keepalive", "whep-new", "whep-netty-keepalive", "ws")) {
                 Path md = Path.of(jfrDir, name + ".md");
                 if (Files.exists(md)) {
                     line("<details><summary>JFR profile of the proxy, " + name + " (this run)</summary>\n");
@@ -193,6 +194,46 @@ final class Report {
                     + triple(hp + "direct", null) + " | " + triple(hp + "nginx", hp + "direct") + " | "
                     + triple(hp + "proxy", hp + "direct") + " | " + f(d(hp + "nginx.cps"), 0) + " / "
                     + f(d(hp + "proxy.cps"), 0) + incomplete(hp + "proxy") + " | " + f(d(hp + "proxy.cpu.proxy"), 0) + "% |");
+        }
+        line("");
+    }
+
+    /** The experimental Netty listener of the same proxy process (standalone.netty.port), beside nginx. */
+    private void netty() {
+        if (s("whep.sat.keepalive.netty.cps") == null) {
+            return;
+        }
+        line("Experimental Netty listener of the same proxy (`standalone.netty.port`: epoll, BoringSSL, one event loop per "
+                + "core for both legs), same runs, interleaved with the targets above:");
+        line("");
+        line("| connections | nginx, cycles/s | Netty listener, cycles/s | Netty ÷ nginx | Tomcat proxy ÷ nginx | CPU per cycle nginx / Netty | TLS resumed nginx / Netty | errors Netty | load generator CPU nginx / Netty |");
+        line("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
+        for (String m : MODES) {
+            String k = "whep.sat." + m + ".";
+            if (s(k + "netty.cps") == null) {
+                continue;
+            }
+            double n = d(k + "nginx.cps");
+            line("| " + MODE_NAMES.get(m) + " | " + f(n, 0) + " | " + f(d(k + "netty.cps"), 0) + " | "
+                    + f(d(k + "netty.cps") / n, 2) + " | " + f(d(k + "proxy.cps") / n, 2) + " | "
+                    + f(cpuPerCycle(k + "nginx", "nginx"), 0) + " / " + f(cpuPerCycle(k + "netty", "proxy"), 0) + " µs | "
+                    + resumed(k + "nginx") + " / " + resumed(k + "netty") + " | " + errs(k + "netty") + " | "
+                    + f(d(k + "nginx.cpu.loadgen"), 0) + "% / " + f(d(k + "netty.cpu.loadgen"), 0) + "% |");
+        }
+        line("");
+        line("| connections | offered cycles/s (% of nginx max) | nginx added p50 / p99 / p99.9 | Netty added p50 / p99 / p99.9 | achieved cycles/s nginx / Netty | proxy CPU |");
+        line("| --- | ---: | ---: | ---: | ---: | ---: |");
+        for (String m : MODES) {
+            for (String pct : new String[] {"25", "50", "75"}) {
+                String k = "whep.rate." + m + "." + pct + ".";
+                if (s(k + "netty.cps") == null) {
+                    continue;
+                }
+                line("| " + MODE_NAMES.get(m) + " | " + f(d(k + "nginx.rate.offered"), 0) + " (" + pct + "%) | "
+                        + triple(k + "nginx", k + "direct") + " | " + triple(k + "netty", k + "direct") + " | "
+                        + f(d(k + "nginx.cps"), 0) + " / " + f(d(k + "netty.cps"), 0) + incomplete(k + "netty") + " | "
+                        + f(d(k + "netty.cpu.proxy"), 0) + "% |");
+            }
         }
         line("");
     }

@@ -77,9 +77,14 @@ public record ProxyConfig(
                         String sessionSecret, Duration sessionTtl) {
     }
 
-    /** Settings only the standalone launcher reads; Red5 owns its own connectors. */
+    /**
+     * Settings only the standalone launcher reads; Red5 owns its own connectors.
+     *
+     * @param nettyPort {@code standalone.netty.port}: an experimental second HTTPS listener on Netty serving only the
+     *                  WHIP/WHEP relay; -1 (the default) opens none
+     */
     public record Standalone(String bindAddress, int httpsPort, int httpPort, Path keystoreFile,
-                             String keystorePassword, String keystoreType) {
+                             String keystorePassword, String keystoreType, int nettyPort) {
     }
 
     private static final Set<String> OWN_PREFIXES = Set.of("proxy.", "cluster.", "api.", "standalone.");
@@ -134,7 +139,8 @@ public record ProxyConfig(
                         s.integer("standalone.http.port", -1, -1, 65535),
                         s.path("standalone.keystore.file", baseDir),
                         s.string("standalone.keystore.password", ""),
-                        s.string("standalone.keystore.type", "PKCS12")));
+                        s.string("standalone.keystore.type", "PKCS12"),
+                        s.integer("standalone.netty.port", -1, -1, 65535)));
         Set<String> unknown = s.unknownKeys(OWN_PREFIXES);
         if (!unknown.isEmpty()) {
             throw new ConfigException("unknown configuration key(s) " + unknown + ": check the spelling against the README");

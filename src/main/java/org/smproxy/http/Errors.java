@@ -6,49 +6,18 @@ import javax.servlet.http.HttpServletResponse;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import org.smproxy.cluster.ClusterException;
 
-/** The one map from failures to HTTP statuses, and the one writer of error bodies. */
+/** The one writer of error bodies on servlet responses; the statuses come from {@link Failures}. */
 public final class Errors {
     private static final Logger log = LoggerFactory.getLogger(Errors.class);
-    /** A full node or group frees up as clients leave; a few seconds is the heartbeat's own pace. */
-    public static final int RETRY_AFTER_SECONDS = 5;
+    public static final int RETRY_AFTER_SECONDS = Failures.RETRY_AFTER_SECONDS;
 
     private Errors() {
     }
 
+    /** The one map from failures to statuses: {@link Failures#toApi}, kept here for the servlet callers. */
     public static ApiException toApi(Throwable failure) {
-        while (failure instanceof java.util.concurrent.CompletionException && failure.getCause() != null) {
-            failure = failure.getCause();
-        }
-        if (failure instanceof ApiException) {
-            return (ApiException) failure;
-        }
-        if (failure instanceof ClusterException.InvalidRequest) {
-            return new ApiException(400, failure.getMessage());
-        }
-        if (failure instanceof ClusterException.UnknownNodeGroup || failure instanceof ClusterException.UnknownNode
-                || failure instanceof ClusterException.StreamNotFound) {
-            return new ApiException(404, failure.getMessage());
-        }
-        if (failure instanceof ClusterException.StreamAlreadyPublished || failure instanceof ClusterException.AddressConflict) {
-            return new ApiException(409, failure.getMessage());
-        }
-        if (failure instanceof ClusterException.GroupLimitReached
-                || failure instanceof ClusterException.SharedStateUnavailable) {
-            return new ApiException(503, failure.getMessage(), RETRY_AFTER_SECONDS);
-        }
-        if (failure instanceof ClusterException.NoNodeAvailable) {
-            boolean full = ((ClusterException.NoNodeAvailable) failure).atCapacity();
-            return full ? new ApiException(503, failure.getMessage(), RETRY_AFTER_SECONDS)
-                    : new ApiException(404, failure.getMessage());
-        }
-        if (failure instanceof UpstreamException) {
-            UpstreamException u = (UpstreamException) failure;
-            return new ApiException(u.kind() == UpstreamException.Kind.TIMEOUT ? 504 : 502, u.getMessage());
-        }
-        log.error("unexpected failure", failure);
-        return new ApiException(500, "internal error: " + failure.getClass().getSimpleName());
+        return Failures.toApi(failure);
     }
 
     /**

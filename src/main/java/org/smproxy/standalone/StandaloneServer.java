@@ -22,6 +22,7 @@ import org.smproxy.config.ConfigException;
 import org.smproxy.config.ProxyConfig;
 import org.smproxy.core.ProxyCore;
 import org.smproxy.core.WebappInstaller;
+import org.smproxy.netty.NettyRelayServer;
 
 /**
  * The proxy on its own embedded Tomcat, over HTTPS, with the same contexts and paths as inside Red5:
@@ -35,11 +36,14 @@ public final class StandaloneServer implements AutoCloseable {
     private final ProxyCore core;
     private final Tomcat tomcat;
     private final Connector https;
+    /** The experimental Netty listener ({@code standalone.netty.port}), or null. */
+    private final NettyRelayServer netty;
 
-    private StandaloneServer(ProxyCore core, Tomcat tomcat, Connector https) {
+    private StandaloneServer(ProxyCore core, Tomcat tomcat, Connector https, NettyRelayServer netty) {
         this.core = core;
         this.tomcat = tomcat;
         this.https = https;
+        this.netty = netty;
     }
 
     public static void main(String[] args) {
@@ -100,15 +104,17 @@ public final class StandaloneServer implements AutoCloseable {
     public static StandaloneServer start(ProxyConfig config, Consumer<Tomcat> extras)
             throws IOException, LifecycleException {
         ProxyCore core = ProxyCore.create(config);
+        NettyRelayServer netty = null;
         try {
             ProxyConfig.Standalone s = config.standalone();
+            SelfSignedKeystore.Keystore keystore = keystore(s);
             Tomcat tomcat = new Tomcat();
             Path work = Files.createTempDirectory("smproxy-tomcat");
             tomcat.setBaseDir(work.toString());
             // A JMX domain of its own, so other embedded Tomcats in the same JVM (tests, the demo's nodes) cannot
             // unregister this one's beans when they stop.
             tomcat.getEngine().setName("smproxy-" + work.getFileName());
-            Connector https = httpsConnector(s);
+            Connector https = httpsConnector(s, keystore);
             tomcat.getService().addConnector(https);
             tomcat.setConnector(https);
             if (s.httpPort() >= 0) {
@@ -124,23 +130,35 @@ public final class StandaloneServer implements AutoCloseable {
             extras.accept(tomcat);
             tomcat.start();
             core.start();
-            StandaloneServer server = new StandaloneServer(core, tomcat, https);
+            if (s.nettyPort() >= 0) {
+                netty = NettyRelayServer.start(config, s.nettyPort(),
+                        new NettyRelayServer.Keys(keystore.file(), keystore.password(), keystore.type()),
+                        core.cluster(), core.sessionTokens(), core.metrics());
+            }
+            StandaloneServer server = new StandaloneServer(core, tomcat, https, netty);
             log.info("streammanager-proxy standalone serving {} (SM 1.x under /streammanager, SM 2.0 under /as)",
                     server.baseUrl());
             return server;
         } catch (IOException | LifecycleException | RuntimeException e) {
+            if (netty != null) {
+                netty.close();
+            }
             core.close();
             throw e;
         }
     }
 
-    private static Connector httpsConnector(ProxyConfig.Standalone s) throws IOException {
+    private static SelfSignedKeystore.Keystore keystore(ProxyConfig.Standalone s) throws IOException {
         SelfSignedKeystore.Keystore keystore = s.keystoreFile() != null
                 ? new SelfSignedKeystore.Keystore(s.keystoreFile(), s.keystorePassword(), s.keystoreType())
                 : SelfSignedKeystore.obtain(Path.of("data", "smproxy-selfsigned.p12").toAbsolutePath());
         if (!Files.isReadable(keystore.file())) {
             throw new ConfigException("'standalone.keystore.file' " + keystore.file() + " cannot be read");
         }
+        return keystore;
+    }
+
+    private static Connector httpsConnector(ProxyConfig.Standalone s, SelfSignedKeystore.Keystore keystore) {
         Connector connector = new Connector("org.apache.coyote.http11.Http11NioProtocol");
         connector.setPort(s.httpsPort());
         // Red5's own tuning advice for a Stream Manager: a deep accept queue, so bursts of clients are not refused.
@@ -182,6 +200,11 @@ public final class StandaloneServer implements AutoCloseable {
         return https.getLocalPort();
     }
 
+    /** The Netty listener's port, or -1 when {@code standalone.netty.port} is not set. */
+    public int nettyPort() {
+        return netty == null ? -1 : netty.port();
+    }
+
     public String baseUrl() {
         String bind = core.config().standalone().bindAddress();
         String host = bind.equals("0.0.0.0") || bind.equals("::") ? "localhost" : bind;
@@ -194,6 +217,9 @@ public final class StandaloneServer implements AutoCloseable {
 
     @Override
     public void close() {
+        if (netty != null) {
+            netty.close();
+        }
         try {
             tomcat.stop();
             tomcat.destroy();

@@ -45,6 +45,7 @@ class ProxyConfigTest {
         assertThat(c.standalone().httpPort()).isEqualTo(-1);
         assertThat(c.standalone().keystoreFile()).isNull();
         assertThat(c.standalone().keystoreType()).isEqualTo("PKCS12");
+        assertThat(c.standalone().nettyPort()).isEqualTo(-1);
         assertThat(c.store().kind()).isEqualTo(ProxyConfig.StoreKind.MEMORY);
         assertThat(c.store().prefix()).isEqualTo("smproxy:");
         assertThat(c.store().replicaId()).matches("[A-Za-z0-9._-]+-[0-9a-f]{1,6}");
@@ -102,6 +103,7 @@ class ProxyConfigTest {
         "cluster.heartbeat.interval|5ms|'cluster.heartbeat.interval' must be at least 100ms",
         "standalone.https.port|70000|'standalone.https.port' must be between 0 and 65535",
         "standalone.https.port|abc|'standalone.https.port' must be a whole number",
+        "standalone.netty.port|-2|'standalone.netty.port' must be between -1 and 65535",
         "proxy.maxBodySize|100|'proxy.maxBodySize' must be between 1024",
         "proxy.upstream.timeout|fast|'proxy.upstream.timeout' must be a duration",
         "cluster.heartbeat.timout|9s|unknown configuration key(s) [cluster.heartbeat.timout]",

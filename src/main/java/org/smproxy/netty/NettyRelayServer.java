@@ -1,0 +1,183 @@
+package org.smproxy.netty;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.InetSocketAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.GeneralSecurityException;
+import java.security.KeyStore;
+import java.security.PrivateKey;
+import java.security.cert.Certificate;
+import java.security.cert.X509Certificate;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.IdentityHashMap;
+import java.util.Map;
+
+import io.micrometer.core.instrument.MeterRegistry;
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoop;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.IoHandlerFactory;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.ServerChannel;
+import io.netty.channel.epoll.Epoll;
+import io.netty.channel.epoll.EpollIoHandler;
+import io.netty.channel.epoll.EpollServerSocketChannel;
+import io.netty.channel.epoll.EpollSocketChannel;
+import io.netty.channel.nio.NioIoHandler;
+import io.netty.channel.socket.SocketChannel;
+import io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.netty.channel.socket.nio.NioSocketChannel;
+import io.netty.handler.codec.http.HttpMessage;
+import io.netty.handler.codec.http.HttpObjectAggregator;
+import io.netty.handler.codec.http.HttpServerCodec;
+import io.netty.handler.ssl.OpenSsl;
+import io.netty.handler.ssl.SslContext;
+import io.netty.handler.ssl.SslContextBuilder;
+import io.netty.handler.ssl.SslProvider;
+import io.netty.util.concurrent.DefaultThreadFactory;
+import io.netty.util.concurrent.EventExecutor;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.smproxy.cluster.ClusterModel;
+import org.smproxy.config.ConfigException;
+import org.smproxy.config.ProxyConfig;
+import org.smproxy.http.ApiException;
+import org.smproxy.http.RouteTokens;
+
+/**
+ * The experimental HTTPS listener for the WHIP/WHEP relay on Netty: one event loop per core that accepts, reads the
+ * client, talks to the node through its own keep-alive pool and answers, with no thread hand-off on the way; epoll
+ * and BoringSSL where their natives load, NIO and JDK TLS otherwise (said once in the log).
+ *
+ * <p>Use: {@code NettyRelayServer.start(...)} beside the servlet server, then {@link #close()}.
+ */
+public final class NettyRelayServer implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(NettyRelayServer.class);
+    /** Per node and loop: the bench's 64 client connections on two loops use about 32 each. */
+    static final int MAX_IDLE_PER_NODE = 128;
+    /** Below nginx's and Red5's keep-alive timeouts (60-75 s), so the proxy, not the node, closes idle connections. */
+    static final int NODE_IDLE_SECONDS = 30;
+
+    /** The TLS identity, as the Tomcat connector reads it. */
+    public record Keys(Path file, String password, String type) {
+    }
+
+    private final EventLoopGroup loops;
+    private final Channel listener;
+
+    private NettyRelayServer(EventLoopGroup loops, Channel listener) {
+        this.loops = loops;
+        this.listener = listener;
+    }
+
+    public static NettyRelayServer start(ProxyConfig config, int port, Keys keys, ClusterModel cluster,
+                                         RouteTokens tokens, MeterRegistry metrics) throws IOException {
+        SslContext tls = tlsContext(keys);
+        boolean epoll = Epoll.isAvailable();
+        if (!epoll) {
+            log.info("Netty listener: epoll unavailable ({}), using NIO", Epoll.unavailabilityCause().toString());
+        }
+        IoHandlerFactory io = epoll ? EpollIoHandler.newFactory() : NioIoHandler.newFactory();
+        Class<? extends ServerChannel> serverType = epoll ? EpollServerSocketChannel.class : NioServerSocketChannel.class;
+        Class<? extends SocketChannel> nodeType = epoll ? EpollSocketChannel.class : NioSocketChannel.class;
+        EventLoopGroup loops = new MultiThreadIoEventLoopGroup(Runtime.getRuntime().availableProcessors(),
+                new DefaultThreadFactory("smproxy-netty", true), io);
+        try {
+            ProxyConfig.Relay relay = config.relay();
+            int maxBody = relay.maxBodyBytes();
+            Map<EventExecutor, NodePool> pools = new IdentityHashMap<>();
+            for (EventExecutor e : loops) {
+                pools.put(e, new NodePool((EventLoop) e, nodeType, (int) relay.connectTimeout().toMillis(), maxBody * 4,
+                        MAX_IDLE_PER_NODE, NODE_IDLE_SECONDS));
+            }
+            Map<EventExecutor, NodePool> fixed = Collections.unmodifiableMap(pools);
+            RelayHandler.Shared shared = new RelayHandler.Shared(new RelayRoutes(cluster, tokens), tokens, fixed::get,
+                    relay.requestTimeout().toMillis(), maxBody * 4, config.usePrivateAddress(), metrics);
+            ServerBootstrap b = new ServerBootstrap().group(loops).channel(serverType)
+                    .option(ChannelOption.SO_BACKLOG, 1000)
+                    .childOption(ChannelOption.TCP_NODELAY, true)
+                    .childHandler(new ChannelInitializer<SocketChannel>() {
+                        @Override
+                        protected void initChannel(SocketChannel ch) {
+                            ch.pipeline().addLast(tls.newHandler(ch.alloc()), new HttpServerCodec(),
+                                    new BoundedAggregator(maxBody), new RelayHandler(shared));
+                        }
+                    });
+            String bind = config.standalone().bindAddress();
+            Channel listener = b.bind(new InetSocketAddress(bind, port)).syncUninterruptibly().channel();
+            log.info("Netty listener (experimental, WHIP/WHEP relay only) on {} with {} and {}, {} event loops",
+                    listener.localAddress(), epoll ? "epoll" : "NIO", OpenSsl.isAvailable() ? "BoringSSL" : "JDK TLS",
+                    pools.size());
+            return new NettyRelayServer(loops, listener);
+        } catch (RuntimeException e) {
+            loops.shutdownGracefully(0, 0, java.util.concurrent.TimeUnit.SECONDS);
+            throw e;
+        }
+    }
+
+    /** BoringSSL (netty-tcnative) when its native library loads, else the JDK's TLS, with a log line saying why. */
+    static SslContext tlsContext(Keys keys) throws IOException {
+        try {
+            KeyStore store = KeyStore.getInstance(keys.type());
+            try (InputStream in = Files.newInputStream(keys.file())) {
+                store.load(in, keys.password().toCharArray());
+            }
+            for (String alias : Collections.list(store.aliases())) {
+                if (!store.isKeyEntry(alias)) {
+                    continue;
+                }
+                PrivateKey key = (PrivateKey) store.getKey(alias, keys.password().toCharArray());
+                Certificate[] chain = store.getCertificateChain(alias);
+                X509Certificate[] x509 = Arrays.copyOf(chain, chain.length, X509Certificate[].class);
+                SslProvider provider = SslProvider.JDK;
+                if (OpenSsl.isAvailable()) {
+                    provider = SslProvider.OPENSSL;
+                } else {
+                    log.info("Netty listener: BoringSSL unavailable ({}), using the JDK's TLS",
+                            String.valueOf(OpenSsl.unavailabilityCause()));
+                }
+                return SslContextBuilder.forServer(key, x509).sslProvider(provider).build();
+            }
+            throw new ConfigException("'standalone.keystore.file' " + keys.file() + " holds no private key");
+        } catch (GeneralSecurityException e) {
+            throw new ConfigException("'standalone.keystore.file' " + keys.file() + " cannot be used: " + e.getMessage());
+        }
+    }
+
+    public int port() {
+        return ((InetSocketAddress) listener.localAddress()).getPort();
+    }
+
+    @Override
+    public void close() {
+        listener.close().syncUninterruptibly();
+        loops.shutdownGracefully(0, 2, java.util.concurrent.TimeUnit.SECONDS).syncUninterruptibly();
+    }
+
+    /** SDP bodies are small: past the relay's limit, the servlet relay's 413 with its JSON body, and the connection closes. */
+    private static final class BoundedAggregator extends HttpObjectAggregator {
+        private final int maxBody;
+
+        BoundedAggregator(int maxBody) {
+            super(maxBody);
+            this.maxBody = maxBody;
+        }
+
+        @Override
+        protected void handleOversizedMessage(ChannelHandlerContext ctx, HttpMessage oversized) {
+            ApiException e = new ApiException(413, "request body is larger than " + maxBody + " bytes");
+            var response = RelayHandler.errorResponse(e);
+            response.headers().set("Connection", "close");
+            // The rest of the body may still be on its way: the connection cannot carry another request.
+            ctx.writeAndFlush(response).addListener(io.netty.channel.ChannelFutureListener.CLOSE);
+        }
+    }
+}
