@@ -23,6 +23,9 @@ import org.smproxy.hls.HlsCache;
 import org.smproxy.store.ClusterStore;
 import org.smproxy.store.MemoryStore;
 import org.smproxy.store.RedisStore;
+import org.smproxy.whip.NodeRouter;
+import org.smproxy.whip.RelayMetrics;
+import org.smproxy.whip.WhipWhepRelay;
 import org.smproxy.ws.SessionDirectory;
 import org.smproxy.ws.SessionRegistry;
 
@@ -42,6 +45,7 @@ public final class ProxyCore implements AutoCloseable {
     private final SessionRegistry wsSessions;
     private final SessionDirectory sessionDirectory;
     private final HlsCache hlsCache;
+    private final WhipWhepRelay whipWhep;
     private ScheduledExecutorService housekeeping;
     private long lastPingMillis;
 
@@ -62,6 +66,8 @@ public final class ProxyCore implements AutoCloseable {
         this.nodeClient = new NodeClient(config.relay().connectTimeout());
         this.sessionTokens = new RouteTokens(config.relay().sessionSecret(), config.relay().sessionTtl(), clock);
         this.hlsCache = new HlsCache(nodeClient, config);
+        this.whipWhep = new WhipWhepRelay(new NodeRouter(cluster, sessionTokens), sessionTokens, config,
+                new RelayMetrics(metrics));
     }
 
     /** @throws ConfigException naming the key or file entry at fault */
@@ -187,6 +193,11 @@ public final class ProxyCore implements AutoCloseable {
 
     public RouteTokens sessionTokens() {
         return sessionTokens;
+    }
+
+    /** The WHIP/WHEP relay that every server's adapter hands its requests to. */
+    public WhipWhepRelay whipWhep() {
+        return whipWhep;
     }
 
     public HlsCache hlsCache() {

@@ -23,9 +23,8 @@ import org.smproxy.hls.HlsServlet;
 import org.smproxy.http.CorsFilter;
 import org.smproxy.http.ErrorDialect;
 import org.smproxy.http.TokenCheck;
-import org.smproxy.whip.NodeRouter;
+import org.smproxy.servlet.RelayServlet;
 import org.smproxy.whip.RelayPath;
-import org.smproxy.whip.RelayServlet;
 import org.smproxy.ws.WsProxyEndpoint;
 import org.smproxy.ws.WsUpgradeFilter;
 
@@ -59,13 +58,11 @@ public final class WebappInstaller {
         FilterRegistration.Dynamic cors = ctx.addFilter("smproxy-cors", new CorsFilter(cfg.relay().allowedOrigins()));
         cors.setAsyncSupported(true);
         cors.addMappingForUrlPatterns(null, false, "/*");
-        NodeRouter router = new NodeRouter(core.cluster(), core.sessionTokens());
         if (family == Family.WHPROXY) {
             // At the root (standalone) the app is part of the path; inside an app's own webapp (Red5's live), the
             // mappings are Red5's WHProxy ones.
             String[] mappings = ctx.getContextPath().isEmpty() ? new String[] {"/*"} : new String[] {"/whip/*", "/whep/*"};
-            add(ctx, "whproxy-relay", new RelayServlet(RelayPath.Shape.SM1, router, core.sessionTokens(),
-                    core.nodeClient(), cfg, core.metrics()), mappings);
+            add(ctx, "whproxy-relay", new RelayServlet(RelayPath.Shape.SM1, core.whipWhep(), core.nodeClient()), mappings);
             return;
         }
         if (family != Family.WHPROXY) {
@@ -74,8 +71,7 @@ public final class WebappInstaller {
         HlsServlet hls = new HlsServlet(core.cluster(), core.hlsCache(), core.sessionTokens(), cfg);
         if (family == Family.SM2) {
             add(ctx, "sm2-hls", hls, "/v1/proxy/hls/*");
-            add(ctx, "sm2-relay", new RelayServlet(RelayPath.Shape.SM2, router, core.sessionTokens(), core.nodeClient(),
-                    cfg, core.metrics()), "/v1/proxy/*");
+            add(ctx, "sm2-relay", new RelayServlet(RelayPath.Shape.SM2, core.whipWhep(), core.nodeClient()), "/v1/proxy/*");
             add(ctx, "sm2-streams", new StreamsServlet(core.cluster()), "/v1/streams/*");
             add(ctx, "sm2-admin", new AdminServlet(core.cluster(), core.store(), admin, ErrorDialect.SM2), "/v1/admin/*");
             add(ctx, "sm2-nodes", new HeartbeatServlet(core.cluster(), core.store(), nodes, cfg.heartbeatInterval(),

@@ -19,6 +19,15 @@ public final class Json {
     private Json() {
     }
 
+    /** Serialises what the proxy itself builds (maps, records): it cannot fail short of a bug. */
+    public static byte[] bytes(Object body) {
+        try {
+            return MAPPER.writeValueAsBytes(body);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("cannot serialise " + body.getClass().getSimpleName(), e);
+        }
+    }
+
     public static void write(HttpServletResponse resp, int status, Object body) throws IOException {
         byte[] bytes = MAPPER.writeValueAsBytes(body);
         resp.setStatus(status);

@@ -12,6 +12,7 @@ import java.net.http.HttpTimeoutException;
 import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
@@ -24,19 +25,15 @@ import java.util.concurrent.atomic.AtomicInteger;
  * The proxy-to-node HTTP leg: pooled HTTP/1.1 keep-alive clients, non-blocking, with bounded response bodies and
  * failures translated into {@link UpstreamException}s that say whether a retry is safe.
  *
- * <p>Two clients. WHIP/WHEP answers go through {@link #exchange}, on a client whose callbacks run on its own
+ * <p>Two clients. WHIP/WHEP answers go through {@link #send(NodeLeg.Request)}, on a client whose callbacks run on its own
  * selector thread: what follows an answer only hands bytes to a non-blocking servlet writer, and a hop to a pool
  * would cost a thread wake-up per request (a fifth of the relay's CPU, measured). The WebSocket relay and the HLS
  * cache keep a client with a callback pool: their callbacks may block briefly (a container's close, cache work).
  */
-public final class NodeClient implements AutoCloseable {
+public final class NodeClient implements NodeLeg, AutoCloseable {
     private final ExecutorService executor;
     private final HttpClient client;
     private final HttpClient direct;
-
-    /** A node's answer, complete: status, headers, body, and the URI it answered for. */
-    public record Answer(int status, HttpHeaders headers, byte[] body, URI uri) {
-    }
 
     public NodeClient(Duration connectTimeout) {
         AtomicInteger n = new AtomicInteger();
@@ -84,21 +81,30 @@ public final class NodeClient implements AutoCloseable {
     }
 
     /**
-     * Sends on the direct client and completes with the answer on the client's selector thread, as soon as the
-     * body is in: {@code sendAsync}'s own future would first hop to the common pool. Failures and timeouts only
-     * come through that future (a body that completes has completed the answer already), translated. Dependent stages
-     * must not block.
+     * The WHIP/WHEP leg: sent on the direct client, completing on its selector thread as soon as the body is in
+     * ({@code sendAsync}'s own future would first hop to the common pool). Failures and timeouts only come through
+     * that future (a body that completes has completed the answer already), translated.
      */
-    public CompletableFuture<Answer> exchange(HttpRequest request, int maxBody, String nodeName) {
-        CompletableFuture<Answer> answer = new CompletableFuture<>();
+    @Override
+    public CompletableFuture<NodeLeg.Answer> send(NodeLeg.Request r) {
+        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("http://" + r.host() + ":" + r.port() + r.target()))
+                .timeout(Duration.ofMillis(r.timeoutMillis()))
+                .method(r.method(), r.body().length == 0 ? HttpRequest.BodyPublishers.noBody()
+                        : HttpRequest.BodyPublishers.ofByteArray(r.body()));
+        for (Map.Entry<String, String> h : r.headers()) {
+            b.header(h.getKey(), h.getValue());
+        }
+        HttpRequest request = b.build();
+        CompletableFuture<NodeLeg.Answer> answer = new CompletableFuture<>();
         direct.sendAsync(request, info -> {
-                    LimitedBody body = new LimitedBody(maxBody);
+                    LimitedBody body = new LimitedBody(r.maxAnswerBytes());
+                    HttpHeaders headers = info.headers();
                     body.result.thenAccept(bytes -> answer.complete(
-                            new Answer(info.statusCode(), info.headers(), bytes, request.uri())));
+                            new NodeLeg.Answer(info.statusCode(), headers::allValues, bytes)));
                     return body;
                 })
                 .exceptionally(failure -> {
-                    answer.completeExceptionally(translate(failure, nodeName, request.timeout().orElse(null)));
+                    answer.completeExceptionally(translate(failure, r.nodeName(), request.timeout().orElse(null)));
                     return null;
                 });
         return answer;

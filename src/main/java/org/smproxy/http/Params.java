@@ -22,7 +22,11 @@ public final class Params {
     }
 
     public static boolean bool(HttpServletRequest req, String name, boolean defaultValue) {
-        String value = req.getParameter(name);
+        return bool(name, req.getParameter(name), defaultValue);
+    }
+
+    /** The one reading of a flag on every path: true/false or 1/0, any case; anything else is a 400 naming it. */
+    public static boolean bool(String name, String value, boolean defaultValue) {
         if (value == null || value.isEmpty()) {
             return defaultValue;
         }

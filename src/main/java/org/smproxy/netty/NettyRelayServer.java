@@ -15,7 +15,6 @@ import java.util.Collections;
 import java.util.IdentityHashMap;
 import java.util.Map;
 
-import io.micrometer.core.instrument.MeterRegistry;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
@@ -46,11 +45,13 @@ import io.netty.util.concurrent.EventExecutor;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import org.smproxy.cluster.ClusterModel;
 import org.smproxy.config.ConfigException;
 import org.smproxy.config.ProxyConfig;
 import org.smproxy.http.ApiException;
-import org.smproxy.http.RouteTokens;
+import org.smproxy.http.Cors;
+import org.smproxy.http.ErrorDialect;
+import org.smproxy.http.HttpOut;
+import org.smproxy.whip.WhipWhepRelay;
 
 /**
  * The experimental HTTPS listener for the WHIP/WHEP relay on Netty: one event loop per core that accepts, reads the
@@ -66,6 +67,12 @@ public final class NettyRelayServer implements AutoCloseable {
     /** Below nginx's and Red5's keep-alive timeouts (60-75 s), so the proxy, not the node, closes idle connections. */
     static final int NODE_IDLE_SECONDS = 30;
 
+    /** Tomcat's defaults: room for the core's own query limit (4 KiB, a 414 with a reason) plus the path. */
+    static final int MAX_LINE = 8192;
+    static final int MAX_HEADERS = 8192;
+    /** How long a connection refused for its body size keeps discarding that body before it closes. */
+    static final int LINGER_SECONDS = 2;
+
     /** The TLS identity, as the Tomcat connector reads it. */
     public record Keys(Path file, String password, String type) {
     }
@@ -78,8 +85,8 @@ public final class NettyRelayServer implements AutoCloseable {
         this.listener = listener;
     }
 
-    public static NettyRelayServer start(ProxyConfig config, int port, Keys keys, ClusterModel cluster,
-                                         RouteTokens tokens, MeterRegistry metrics) throws IOException {
+    public static NettyRelayServer start(ProxyConfig config, int port, Keys keys, WhipWhepRelay relay)
+            throws IOException {
         SslContext tls = tlsContext(keys);
         boolean epoll = Epoll.isAvailable();
         if (!epoll) {
@@ -91,31 +98,30 @@ public final class NettyRelayServer implements AutoCloseable {
         EventLoopGroup loops = new MultiThreadIoEventLoopGroup(Runtime.getRuntime().availableProcessors(),
                 new DefaultThreadFactory("smproxy-netty", true), io);
         try {
-            ProxyConfig.Relay relay = config.relay();
-            int maxBody = relay.maxBodyBytes();
-            Map<EventExecutor, NodePool> pools = new IdentityHashMap<>();
+            ProxyConfig.Relay settings = config.relay();
+            int maxBody = settings.maxBodyBytes();
+            Map<EventLoop, NettyNodeLeg> legs = new IdentityHashMap<>();
             for (EventExecutor e : loops) {
-                pools.put(e, new NodePool((EventLoop) e, nodeType, (int) relay.connectTimeout().toMillis(), maxBody * 4,
-                        MAX_IDLE_PER_NODE, NODE_IDLE_SECONDS));
+                legs.put((EventLoop) e, new NettyNodeLeg(new NodePool((EventLoop) e, nodeType,
+                        (int) settings.connectTimeout().toMillis(), maxBody * 4, MAX_IDLE_PER_NODE, NODE_IDLE_SECONDS)));
             }
-            Map<EventExecutor, NodePool> fixed = Collections.unmodifiableMap(pools);
-            RelayHandler.Shared shared = new RelayHandler.Shared(new RelayRoutes(cluster, tokens), tokens, fixed::get,
-                    relay.requestTimeout().toMillis(), maxBody * 4, config.usePrivateAddress(), metrics);
+            RelayHandler.Shared shared = new RelayHandler.Shared(relay, new Cors(settings.allowedOrigins()),
+                    Collections.unmodifiableMap(legs));
             ServerBootstrap b = new ServerBootstrap().group(loops).channel(serverType)
                     .option(ChannelOption.SO_BACKLOG, 1000)
                     .childOption(ChannelOption.TCP_NODELAY, true)
                     .childHandler(new ChannelInitializer<SocketChannel>() {
                         @Override
                         protected void initChannel(SocketChannel ch) {
-                            ch.pipeline().addLast(tls.newHandler(ch.alloc()), new HttpServerCodec(),
+                            ch.pipeline().addLast(tls.newHandler(ch.alloc()), new HttpServerCodec(MAX_LINE, MAX_HEADERS, 8192),
                                     new BoundedAggregator(maxBody), new RelayHandler(shared));
                         }
                     });
             String bind = config.standalone().bindAddress();
             Channel listener = b.bind(new InetSocketAddress(bind, port)).syncUninterruptibly().channel();
-            log.info("Netty listener (experimental, WHIP/WHEP relay only) on {} with {} and {}, {} event loops",
+            log.info("Netty listener (experimental, WHIP/WHEP relay: SM 2.0 and WHProxy paths) on {} with {} and {}, {} event loops",
                     listener.localAddress(), epoll ? "epoll" : "NIO", OpenSsl.isAvailable() ? "BoringSSL" : "JDK TLS",
-                    pools.size());
+                    legs.size());
             return new NettyRelayServer(loops, listener);
         } catch (RuntimeException e) {
             loops.shutdownGracefully(0, 0, java.util.concurrent.TimeUnit.SECONDS);
@@ -174,10 +180,17 @@ public final class NettyRelayServer implements AutoCloseable {
         @Override
         protected void handleOversizedMessage(ChannelHandlerContext ctx, HttpMessage oversized) {
             ApiException e = new ApiException(413, "request body is larger than " + maxBody + " bytes");
-            var response = RelayHandler.errorResponse(e);
+            var response = RelayHandler.toNetty(HttpOut.error(e, ErrorDialect.SM2, System.currentTimeMillis()));
             response.headers().set("Connection", "close");
-            // The rest of the body may still be on its way: the connection cannot carry another request.
-            ctx.writeAndFlush(response).addListener(io.netty.channel.ChannelFutureListener.CLOSE);
+            // The rest of the body may still be on its way, and closing on it would reset the connection before the
+            // client reads the answer. So: answer, stop writing, let the aggregator discard what still comes, and
+            // close when the client does or after a short linger.
+            ctx.writeAndFlush(response).addListener(f -> {
+                if (ctx.channel() instanceof io.netty.channel.socket.DuplexChannel duplex) {
+                    duplex.shutdownOutput();
+                }
+                ctx.executor().schedule(() -> ctx.close(), LINGER_SECONDS, java.util.concurrent.TimeUnit.SECONDS);
+            });
         }
     }
 }

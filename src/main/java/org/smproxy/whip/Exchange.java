@@ -6,31 +6,26 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 
-import javax.servlet.AsyncContext;
-import javax.servlet.http.HttpServletRequest;
-import javax.servlet.http.HttpServletResponse;
-
 import org.smproxy.cluster.Node;
 import org.smproxy.http.ApiException;
+import org.smproxy.http.HttpIn;
 
 /**
  * One relayed request, client to proxy to node and back. All per-request state lives here, typed; the relay's steps
- * take and fill it. Touched by one thread at a time: the container's, then the node client's callbacks in turn.
+ * take and fill it. Touched by one thread at a time: the server's, then the node leg's callbacks in turn.
  */
 final class Exchange {
     /** Parameters that steer the proxy and mean nothing to a node; everything else is passed on as the client wrote it. */
     static final Set<String> PROXY_ONLY = Set.of("host", "nodeGroup", "region", "subgroup", "subGroup", "strict", "transcode");
     static final int MAX_QUERY = 4096;
 
-    final HttpServletRequest clientToProxy;
-    final HttpServletResponse proxyToClient;
+    final HttpIn clientToProxy;
     final RelayPath path;
     final String method;
     /** The client's query as raw {@code key=value} pairs, keys decoded for matching. */
     final List<String[]> query;
-    final long startNanos = System.nanoTime();
-    AsyncContext async;
-    byte[] body = new byte[0];
+    final long startNanos;
+    final byte[] body;
     Route route;
     int attempt;
 
@@ -38,12 +33,13 @@ final class Exchange {
     record Route(Node node, String nodePath, boolean replaceable) {
     }
 
-    Exchange(HttpServletRequest req, HttpServletResponse resp, RelayPath path) {
+    Exchange(HttpIn req, RelayPath path, long startNanos) {
         this.clientToProxy = req;
-        this.proxyToClient = resp;
         this.path = path;
-        this.method = req.getMethod();
-        this.query = parseQuery(req.getQueryString());
+        this.method = req.method();
+        this.query = parseQuery(req.rawQuery());
+        this.body = req.body();
+        this.startNanos = startNanos;
     }
 
     private static List<String[]> parseQuery(String raw) {
@@ -112,8 +108,7 @@ final class Exchange {
         return (System.nanoTime() - startNanos) / 1_000_000;
     }
 
-    /** For logs: method and path, never the query (it can carry passwords and tokens). */
     String describe() {
-        return method + " " + clientToProxy.getRequestURI();
+        return clientToProxy.describe();
     }
 }

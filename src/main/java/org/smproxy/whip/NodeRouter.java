@@ -84,25 +84,14 @@ public final class NodeRouter {
                     : ex.path.shape() == RelayPath.Shape.SM1 ? cluster.sm1GroupName() : ClusterModel.DEFAULT_ALIAS;
         }
         List<String> where = Params.list(firstNonEmpty(ex.param("region"), ex.param("subgroup"), ex.param("subGroup")));
-        boolean strict = bool(ex, "strict");
+        boolean strict = Params.bool("strict", ex.param("strict"), false);
         if (exclude != null && where.isEmpty()) {
             where = List.of(exclude.subGroup()); // stay near the node the client was sent to
         }
         SelectionRequest req = new SelectionRequest(group, ex.path.stream().value(), where, strict, 1,
-                ex.path.kind() == RelayKind.WHIP && bool(ex, "transcode"), exclude == null ? null : exclude.id());
+                ex.path.kind() == RelayKind.WHIP && Params.bool("transcode", ex.param("transcode"), false), exclude == null ? null : exclude.id());
         List<Node> nodes = ex.path.kind() == RelayKind.WHIP ? cluster.selectPublish(req) : cluster.selectSubscribe(req);
         return nodes.get(0);
-    }
-
-    private static boolean bool(Exchange ex, String name) {
-        String v = ex.param(name);
-        if (v == null || v.isEmpty() || "false".equals(v) || "0".equals(v)) {
-            return false;
-        }
-        if ("true".equals(v) || "1".equals(v)) {
-            return true;
-        }
-        throw new ApiException(400, "'" + name + "' must be true or false, not '" + v + "'");
     }
 
     private static String firstNonEmpty(String... values) {

@@ -23,6 +23,8 @@ public record RelayPath(RelayKind kind, StreamGuid stream, String token, Shape s
     /** Which URL family the client used; resource URLs handed back keep to it. */
     public enum Shape { SM2, SM1 }
 
+    /** Where the SM 2.0 relay lives, in Red5's {@code as} webapp and standalone alike. */
+    public static final String SM2_BASE = "/as/v1/proxy/";
     private static final Pattern SM1 = Pattern.compile("(.+)/(whip|whep)/(endpoint|resource)/([^/]+)");
 
     public boolean isResource() {
@@ -30,7 +32,7 @@ public record RelayPath(RelayKind kind, StreamGuid stream, String token, Shape s
     }
 
     /** @param below the path below {@code /as/v1/proxy/}, e.g. {@code whip/live/stream1} */
-    static RelayPath sm2(String below) {
+    public static RelayPath sm2(String below) {
         int slash = below.indexOf('/');
         RelayKind kind = slash < 0 ? null : RelayKind.of(below.substring(0, slash));
         if (kind == null) {
@@ -44,7 +46,7 @@ public record RelayPath(RelayKind kind, StreamGuid stream, String token, Shape s
     }
 
     /** @param path the request path without the leading slash, context path included, e.g. {@code live/whip/endpoint/s1} */
-    static RelayPath sm1(String path) {
+    public static RelayPath sm1(String path) {
         Matcher m = SM1.matcher(path);
         if (!m.matches()) {
             throw new ApiException(404, "expected /<app>/whip|whep/endpoint/<stream> or /<app>/whip|whep/resource/<id>");
@@ -61,9 +63,9 @@ public record RelayPath(RelayKind kind, StreamGuid stream, String token, Shape s
     }
 
     /** The resource URL path handed to the client for a session token, in the client's own URL shape. */
-    String resourcePath(String contextPath, String newToken) {
+    String resourcePath(String newToken) {
         if (shape == Shape.SM2) {
-            return contextPath + "/v1/proxy/" + kind.word() + "/resource/" + newToken;
+            return SM2_BASE + kind.word() + "/resource/" + newToken;
         }
         return "/" + stream.scope() + "/" + kind.word() + "/resource/" + newToken;
     }

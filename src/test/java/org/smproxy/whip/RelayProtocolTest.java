@@ -20,6 +20,9 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.Parameter;
+import org.junit.jupiter.params.ParameterizedClass;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.smproxy.http.RouteTokens;
 import org.smproxy.standalone.StandaloneServer;
 import org.smproxy.testing.Https;
@@ -28,8 +31,11 @@ import org.smproxy.testing.TestProxy;
 
 /**
  * The relay's wire behaviour against stand-in nodes on real sockets: routing, what reaches a node and what comes
- * back, self-routing resource URLs, refusals that never reach a node, and the proxy's own failures.
+ * back, self-routing resource URLs, refusals that never reach a node, and the proxy's own failures. Run once through
+ * each server adapter (the servlet relay on Tomcat, the Netty listener) of the same proxy: both must answer alike.
  */
+@ParameterizedClass(name = "{0}")
+@ValueSource(strings = {"servlet", "netty"})
 class RelayProtocolTest {
     static final String SECRET = "nodes";
     static final String SESSION_SECRET = "relay-session-secret";
@@ -52,13 +58,16 @@ class RelayProtocolTest {
     static ServerSocket silent;
     static List<RecordingNode> all;
 
+    @Parameter
+    String adapter;
+
     @BeforeAll
     static void start() throws Exception {
         proxy = TestProxy.start(dir, "{\"nodeGroups\":[{\"name\":\"ng1\",\"shuffleSizeExpression\":\"1\"},"
                 + "{\"name\":\"ng-fail\",\"shuffleSizeExpression\":\"1\"},{\"name\":\"ng-dead\"},{\"name\":\"ng-slow\"}]}",
                 Map.of("cluster.defaultNodeGroup", "ng1", "cluster.heartbeat.timeout", "10m", "api.node.secret", SECRET,
                         "proxy.upstream.timeout", "1s", "proxy.upstream.connectTimeout", "1s",
-                        "proxy.session.secret", SESSION_SECRET));
+                        "proxy.session.secret", SESSION_SECRET, "standalone.netty.port", "0"));
         server = proxy.server;
         client = proxy.client;
         base = proxy.base;
@@ -118,13 +127,18 @@ class RelayProtocolTest {
         return "127.0.0.1:" + node.port();
     }
 
-    static HttpResponse<String> call(String method, String pathAndQuery, String contentType, String body,
-                                     String... headers) throws Exception {
+    /** The relay under test: the servlet relay on the Tomcat port, or the Netty listener. */
+    String relayBase() {
+        return "netty".equals(adapter) ? "https://127.0.0.1:" + server.nettyPort() : base;
+    }
+
+    HttpResponse<String> call(String method, String pathAndQuery, String contentType, String body,
+                              String... headers) throws Exception {
         List<String> h = new ArrayList<>(List.of(headers));
         if (contentType != null) {
             h.addAll(List.of("Content-Type", contentType));
         }
-        return Https.send(client, method, pathAndQuery.startsWith("http") ? pathAndQuery : base + pathAndQuery, body,
+        return Https.send(client, method, pathAndQuery.startsWith("http") ? pathAndQuery : relayBase() + pathAndQuery, body,
                 h.toArray(new String[0]));
     }
 
@@ -229,6 +243,17 @@ class RelayProtocolTest {
         assertNoNodeSawAnything();
         assertThat(call("DELETE", "/as/v1/proxy/whip/resource/" + realToken, null, null).statusCode()).isEqualTo(200);
         assertThat(originLight.last().path()).isEqualTo("/live/whip/resource/x");
+    }
+
+    @Test
+    void flagsAreReadAsOnEveryOtherPathInAnyCase() throws Exception {
+        // once a 400 here while the WebSocket and HLS relays took it: one parser now, one behaviour
+        HttpResponse<String> r = call("OPTIONS", "/as/v1/proxy/whip/live/x?nodeGroup=ng1&strict=TRUE&transcode=False",
+                null, null);
+        assertThat(r.statusCode()).as(r.body()).isEqualTo(204);
+        assertThat(originLight.last().query()).isNullOrEmpty();
+        assertJsonError(call("OPTIONS", "/as/v1/proxy/whip/live/x?nodeGroup=ng1&strict=yes", null, null), 400,
+                "'strict' must be true or false");
     }
 
     @Test
