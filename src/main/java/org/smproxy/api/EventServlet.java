@@ -13,7 +13,7 @@ import org.smproxy.http.ApiException;
 import org.smproxy.http.ApiServlet;
 import org.smproxy.http.ErrorDialect;
 import org.smproxy.http.Json;
-import org.smproxy.http.Params;
+import org.smproxy.http.SelectionParams;
 
 /**
  * SM 1.x event API under {@code /streammanager/api/4.0/event} (and 3.1, same shapes): an origin for a broadcaster,
@@ -52,16 +52,16 @@ public final class EventServlet extends ApiServlet {
         StreamGuid guid = new StreamGuid(call.rest(0));
         String action = call.req().getParameter("action");
         String group = cluster.sm1GroupName();
+        boolean broadcast = "broadcast".equals(action);
         // Red5 1.x has both region and geozone; a geozone is a parent sub-group here, so both are a preference list.
-        List<String> where = Params.list(Params.first(call.req(), "region", "geozone"));
-        int endpoints = Params.integer(call.req(), "endpoints", 1);
-        boolean strict = Params.bool(call.req(), "strict", false);
+        SelectionRequest sel = broadcast || "subscribe".equals(action) ? SelectionParams.read(call.req()::getParameter,
+                group, guid.value(), broadcast, true, "region", "geozone") : null;
+        int endpoints = sel == null ? 1 : sel.endpoints();
         List<Node> nodes;
-        if ("broadcast".equals(action)) {
-            nodes = cluster.selectPublish(new SelectionRequest(group, guid.value(), where, strict, endpoints,
-                    Params.bool(call.req(), "transcode", false)));
-        } else if ("subscribe".equals(action)) {
-            nodes = cluster.selectSubscribe(new SelectionRequest(group, guid.value(), where, strict, endpoints, false));
+        if (broadcast) {
+            nodes = cluster.selectPublish(sel);
+        } else if (sel != null) {
+            nodes = cluster.selectSubscribe(sel);
         } else {
             throw new ApiException(400, "'action' must be broadcast or subscribe, not '" + action + "'");
         }

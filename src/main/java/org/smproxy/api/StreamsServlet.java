@@ -13,6 +13,7 @@ import org.smproxy.http.ApiServlet;
 import org.smproxy.http.ErrorDialect;
 import org.smproxy.http.Json;
 import org.smproxy.http.Params;
+import org.smproxy.http.SelectionParams;
 
 /**
  * SM 2.0 Streams API under {@code /as/v1/streams}: get server for publish or subscribe, list streams, stream stats.
@@ -51,8 +52,8 @@ public final class StreamsServlet extends ApiServlet {
     }
 
     private void publish(Call call, String group, StreamGuid guid) throws IOException {
-        List<Node> nodes = cluster.selectPublish(request(call, group, guid, "subgroup", "subGroup",
-                Params.bool(call.req(), "transcode", false)));
+        List<Node> nodes = cluster.selectPublish(SelectionParams.read(call.req()::getParameter, group, guid.value(),
+                true, true));
         List<StreamEndpoint> body = new ArrayList<>(nodes.size());
         for (Node n : nodes) {
             body.add(StreamEndpoint.of(guid.value(), n, 0));
@@ -61,7 +62,7 @@ public final class StreamsServlet extends ApiServlet {
     }
 
     private void subscribe(Call call, String group, StreamGuid guid) throws IOException {
-        SelectionRequest req = request(call, group, guid, "subGroup", "subgroup", false);
+        SelectionRequest req = SelectionParams.read(call.req()::getParameter, group, guid.value(), false, true);
         List<Node> nodes = cluster.selectSubscribe(req);
         StreamView view = cluster.stream(req.nodeGroup(), guid.value()).orElse(null);
         List<StreamEndpoint> body = new ArrayList<>(nodes.size());
@@ -97,14 +98,6 @@ public final class StreamsServlet extends ApiServlet {
             }
         }
         return body;
-    }
-
-    /** Red5 documents {@code subgroup} for publish and {@code subGroup} for subscribe; {@code region} wins over both. */
-    private static SelectionRequest request(Call call, String group, StreamGuid guid, String subGroupParam,
-                                            String alias, boolean transcode) {
-        String subGroups = Params.first(call.req(), "region", subGroupParam, alias);
-        return new SelectionRequest(group, guid.value(), Params.list(subGroups), Params.bool(call.req(), "strict", false),
-                Params.integer(call.req(), "endpoints", 1), transcode);
     }
 
     private static int subscribersOn(StreamView view, Node node) {

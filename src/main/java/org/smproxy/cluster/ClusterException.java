@@ -41,6 +41,13 @@ public abstract class ClusterException extends RuntimeException {
         }
     }
 
+    /** The node is known but not in a state to take this client: new sessions need INSERVICE. */
+    public static final class NodeNotInService extends ClusterException {
+        public NodeNotInService(String message) {
+            super(message);
+        }
+    }
+
     /** Another live node already answers to that address; two nodes must never share a client-facing name. */
     public static final class AddressConflict extends ClusterException {
         public AddressConflict(String message) {

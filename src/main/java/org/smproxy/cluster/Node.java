@@ -34,6 +34,20 @@ public record Node(
         return state == NodeState.INSERVICE;
     }
 
+    /** A draining node (SOFT_SUNSET) takes no new sessions but still serves the ones it has. */
+    public boolean servesExistingSessions() {
+        return state == NodeState.INSERVICE || state == NodeState.SOFT_SUNSET;
+    }
+
+    /** The one state guard of every relay: new sessions only on INSERVICE nodes, existing ones while draining too. */
+    public Node requireAvailable(boolean existingSession) {
+        if (existingSession ? !servesExistingSessions() : !inService()) {
+            throw new ClusterException.NodeNotInService("node " + address + " is " + state
+                    + (existingSession ? "" : " and takes no new sessions"));
+        }
+        return this;
+    }
+
     public boolean atCapacity() {
         return rank >= limit;
     }

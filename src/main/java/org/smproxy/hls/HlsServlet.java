@@ -5,7 +5,6 @@ import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Locale;
-import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 
 import javax.servlet.AsyncContext;
@@ -17,7 +16,6 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.smproxy.cluster.ClusterModel;
 import org.smproxy.cluster.Node;
-import org.smproxy.cluster.NodeState;
 import org.smproxy.cluster.SelectionRequest;
 import org.smproxy.config.ProxyConfig;
 import org.smproxy.http.ApiException;
@@ -25,6 +23,7 @@ import org.smproxy.http.AsyncIo;
 import org.smproxy.http.ErrorDialect;
 import org.smproxy.http.Errors;
 import org.smproxy.http.Params;
+import org.smproxy.http.SelectionParams;
 import org.smproxy.http.RouteTokens;
 import org.smproxy.http.UpstreamException;
 
@@ -38,7 +37,6 @@ public final class HlsServlet extends HttpServlet {
     private static final Logger log = LoggerFactory.getLogger(HlsServlet.class);
     static final String KIND = "hls";
     /** The proxy's own parameters; everything else (auth, LL-HLS directives) goes to the node. */
-    private static final Set<String> PROXY_ONLY = Set.of("nodeGroup", "region", "subgroup", "subGroup", "strict", "host");
     /** Parameters a rewritten URI keeps so follow-up requests authenticate at the node like the playlist did. */
     private static final List<String> AUTH = List.of("username", "password", "token");
 
@@ -137,10 +135,9 @@ public final class HlsServlet extends HttpServlet {
         String path;
         if (call.path.isEntry()) {
             String group = Params.first(call.req, "nodeGroup");
-            SelectionRequest sel = new SelectionRequest(group != null ? group
+            SelectionRequest sel = SelectionParams.read(call.req::getParameter, group != null ? group
                     : call.base.startsWith("/streammanager") ? cluster.sm1GroupName() : ClusterModel.DEFAULT_ALIAS,
-                    call.path.stream().value(), Params.list(Params.first(call.req, "region", "subgroup", "subGroup")),
-                    Params.bool(call.req, "strict", false), 1, false);
+                    call.path.stream().value(), false, false);
             call.node = edges.pick(sel, call.req.getRemoteAddr() + "|" + call.path.stream());
             path = "/" + call.path.stream().value() + ".m3u8";
             call.prefix = "/" + call.path.stream().scope() + "/";
@@ -149,8 +146,7 @@ public final class HlsServlet extends HttpServlet {
             if (!call.path.nodePath().startsWith(r.nodeResource())) {
                 throw new ApiException(403, "this playlist's token does not cover " + call.path.nodePath());
             }
-            call.node = cluster.findById(r.nodeId()).filter(n -> n.state() == NodeState.INSERVICE
-                    || n.state() == NodeState.SOFT_SUNSET).orElseThrow(() -> new ApiException(404,
+            call.node = cluster.findById(r.nodeId()).filter(Node::servesExistingSessions).orElseThrow(() -> new ApiException(404,
                     "the edge this playlist came from has left the cluster: reload the stream's playlist"));
             path = call.path.nodePath();
             call.prefix = r.nodeResource();
@@ -260,7 +256,7 @@ public final class HlsServlet extends HttpServlet {
             } catch (IllegalArgumentException e) {
                 throw new ApiException(400, "malformed query parameter");
             }
-            if (!pair.isEmpty() && !PROXY_ONLY.contains(key)) {
+            if (!pair.isEmpty() && !SelectionParams.PROXY_ONLY.contains(key)) {
                 q.append(q.length() == 0 ? "" : "&").append(pair);
             }
         }

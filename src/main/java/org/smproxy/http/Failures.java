@@ -30,7 +30,8 @@ public final class Failures {
                 || failure instanceof ClusterException.StreamNotFound) {
             return new ApiException(404, failure.getMessage());
         }
-        if (failure instanceof ClusterException.StreamAlreadyPublished || failure instanceof ClusterException.AddressConflict) {
+        if (failure instanceof ClusterException.StreamAlreadyPublished || failure instanceof ClusterException.AddressConflict
+                || failure instanceof ClusterException.NodeNotInService) {
             return new ApiException(409, failure.getMessage());
         }
         if (failure instanceof ClusterException.GroupLimitReached

@@ -12,8 +12,13 @@ public final class Params {
     }
 
     public static String first(HttpServletRequest req, String... names) {
+        return first(req::getParameter, names);
+    }
+
+    /** The first of {@code names} with a non-empty value. */
+    public static String first(java.util.function.Function<String, String> param, String... names) {
         for (String name : names) {
-            String value = req.getParameter(name);
+            String value = param.apply(name);
             if (value != null && !value.isEmpty()) {
                 return value;
             }
@@ -38,7 +43,10 @@ public final class Params {
     }
 
     public static int integer(HttpServletRequest req, String name, int defaultValue) {
-        String value = req.getParameter(name);
+        return integer(name, req.getParameter(name), defaultValue);
+    }
+
+    public static int integer(String name, String value, int defaultValue) {
         if (value == null || value.isEmpty()) {
             return defaultValue;
         }

@@ -4,19 +4,17 @@ import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Set;
 
 import org.smproxy.cluster.Node;
 import org.smproxy.http.ApiException;
 import org.smproxy.http.HttpIn;
+import org.smproxy.http.SelectionParams;
 
 /**
  * One relayed request, client to proxy to node and back. All per-request state lives here, typed; the relay's steps
  * take and fill it. Touched by one thread at a time: the server's, then the node leg's callbacks in turn.
  */
 final class Exchange {
-    /** Parameters that steer the proxy and mean nothing to a node; everything else is passed on as the client wrote it. */
-    static final Set<String> PROXY_ONLY = Set.of("host", "nodeGroup", "region", "subgroup", "subGroup", "strict", "transcode");
     static final int MAX_QUERY = 4096;
 
     final HttpIn clientToProxy;
@@ -79,7 +77,7 @@ final class Exchange {
     String nodeQuery(String alreadyOnNodeUrl) {
         StringBuilder q = new StringBuilder(alreadyOnNodeUrl == null ? "" : alreadyOnNodeUrl);
         for (String[] p : query) {
-            if (PROXY_ONLY.contains(p[0]) || (alreadyOnNodeUrl != null && hasKey(alreadyOnNodeUrl, p[0]))) {
+            if (SelectionParams.PROXY_ONLY.contains(p[0]) || (alreadyOnNodeUrl != null && hasKey(alreadyOnNodeUrl, p[0]))) {
                 continue;
             }
             if (q.length() > 0) {

@@ -4,12 +4,11 @@ import java.util.List;
 
 import org.smproxy.cluster.ClusterModel;
 import org.smproxy.cluster.Node;
-import org.smproxy.cluster.NodeState;
 import org.smproxy.cluster.SelectionRequest;
 import org.smproxy.cluster.StreamGuid;
 import org.smproxy.http.ApiException;
 import org.smproxy.http.RouteTokens;
-import org.smproxy.http.Params;
+import org.smproxy.http.SelectionParams;
 
 /**
  * Decides which node a relayed request goes to, and never one the cluster model does not know: a session token's
@@ -50,7 +49,7 @@ public final class NodeRouter {
         RouteTokens.Route ref = tokens.verify(ex.path.token(), ex.path.kind().word());
         Node node = cluster.findById(ref.nodeId()).orElseThrow(() -> new ApiException(404,
                 "session not found: its node '" + ref.nodeId() + "' has left the cluster"));
-        requireState(node, true);
+        node.requireAvailable(true);
         return new Exchange.Route(node, ref.nodeResource(), false);
     }
 
@@ -62,19 +61,10 @@ public final class NodeRouter {
             throw new ApiException(400, "node " + node.address() + " is an " + node.role().wireName()
                     + " and takes no " + kind.word().toUpperCase() + " sessions");
         }
-        requireState(node, ex.onSession());
+        node.requireAvailable(ex.onSession());
         // Red5's style: PATCH/DELETE on the endpoint URL with host= act on /<scope>/whip|whep/resource/<stream>.
         String nodePath = ex.onSession() ? resourcePath(kind, ex.path.stream()) : endpointPath(kind, ex.path.stream());
         return new Exchange.Route(node, nodePath, !ex.onSession());
-    }
-
-    /** New sessions only on INSERVICE nodes; a draining node still serves the sessions it has. */
-    private static void requireState(Node node, boolean existingSession) {
-        boolean ok = node.state() == NodeState.INSERVICE || (existingSession && node.state() == NodeState.SOFT_SUNSET);
-        if (!ok) {
-            throw new ApiException(409, "node " + node.address() + " is " + node.state()
-                    + (existingSession ? "" : " and takes no new sessions"));
-        }
     }
 
     private Node select(Exchange ex, Node exclude) {
@@ -83,24 +73,15 @@ public final class NodeRouter {
             group = exclude != null ? exclude.nodeGroup()
                     : ex.path.shape() == RelayPath.Shape.SM1 ? cluster.sm1GroupName() : ClusterModel.DEFAULT_ALIAS;
         }
-        List<String> where = Params.list(firstNonEmpty(ex.param("region"), ex.param("subgroup"), ex.param("subGroup")));
-        boolean strict = Params.bool("strict", ex.param("strict"), false);
-        if (exclude != null && where.isEmpty()) {
-            where = List.of(exclude.subGroup()); // stay near the node the client was sent to
+        boolean publish = ex.path.kind() == RelayKind.WHIP;
+        SelectionRequest req = SelectionParams.read(ex::param, group, ex.path.stream().value(), publish, false);
+        if (exclude != null) {
+            // stay near the node the client was sent to
+            List<String> where = req.subGroups().isEmpty() ? List.of(exclude.subGroup()) : req.subGroups();
+            req = new SelectionRequest(group, req.streamGuid(), where, req.strict(), 1, req.transcode(), exclude.id());
         }
-        SelectionRequest req = new SelectionRequest(group, ex.path.stream().value(), where, strict, 1,
-                ex.path.kind() == RelayKind.WHIP && Params.bool("transcode", ex.param("transcode"), false), exclude == null ? null : exclude.id());
-        List<Node> nodes = ex.path.kind() == RelayKind.WHIP ? cluster.selectPublish(req) : cluster.selectSubscribe(req);
+        List<Node> nodes = publish ? cluster.selectPublish(req) : cluster.selectSubscribe(req);
         return nodes.get(0);
-    }
-
-    private static String firstNonEmpty(String... values) {
-        for (String v : values) {
-            if (v != null && !v.isEmpty()) {
-                return v;
-            }
-        }
-        return null;
     }
 
     static String endpointPath(RelayKind kind, StreamGuid stream) {

@@ -24,7 +24,6 @@ import javax.servlet.http.HttpServletResponse;
 import org.smproxy.cluster.Capability;
 import org.smproxy.cluster.ClusterModel;
 import org.smproxy.cluster.Node;
-import org.smproxy.cluster.NodeState;
 import org.smproxy.cluster.SelectionRequest;
 import org.smproxy.cluster.StreamGuid;
 import org.smproxy.config.ProxyConfig;
@@ -32,6 +31,7 @@ import org.smproxy.http.ApiException;
 import org.smproxy.http.ErrorDialect;
 import org.smproxy.http.Errors;
 import org.smproxy.http.Params;
+import org.smproxy.http.SelectionParams;
 
 /**
  * Runs before the WebSocket upgrade (ahead of Tomcat's own filter), so that a bad request gets an HTTP status and a
@@ -47,8 +47,7 @@ import org.smproxy.http.Params;
 public final class WsUpgradeFilter implements Filter {
     static final String SM2_PREFIX = "/v1/proxy/ws/";
     /** The proxy's own parameters; the rest go to the node as the client wrote them. */
-    private static final Set<String> PROXY_ONLY = Set.of("host", "app", "context", "nodeGroup", "region", "subgroup",
-            "subGroup", "strict", "transcode");
+    private static final Set<String> PROXY_ONLY = union(SelectionParams.PROXY_ONLY, "app", "context");
 
     private final boolean sm1;
     private final ClusterModel cluster;
@@ -143,16 +142,13 @@ public final class WsUpgradeFilter implements Filter {
             throw new ApiException(400, "node " + node.address() + " is an " + node.role().wireName()
                     + " and takes no " + (capability == null ? "clients" : capability.name().toLowerCase(Locale.ROOT) + "ers"));
         }
-        if (node.state() != NodeState.INSERVICE) {
-            throw new ApiException(409, "node " + node.address() + " is " + node.state() + " and takes no new sessions");
-        }
-        return node;
+        return node.requireAvailable(false);
     }
 
     private Node select(HttpServletRequest req, StreamGuid guid, Capability capability) {
         String group = Params.first(req, "nodeGroup");
-        SelectionRequest sel = new SelectionRequest(group == null ? ClusterModel.DEFAULT_ALIAS : group, guid.value(),
-                Params.list(Params.first(req, "region", "subgroup", "subGroup")), Params.bool(req, "strict", false), 1, false);
+        SelectionRequest sel = SelectionParams.read(req::getParameter, group == null ? ClusterModel.DEFAULT_ALIAS : group,
+                guid.value(), capability == Capability.PUBLISH, false);
         List<Node> nodes = capability == Capability.PUBLISH ? cluster.selectPublish(sel) : cluster.selectSubscribe(sel);
         return nodes.get(0);
     }
@@ -222,5 +218,11 @@ public final class WsUpgradeFilter implements Filter {
             names.addAll(added.keySet());
             return Collections.enumeration(names);
         }
+    }
+
+    private static Set<String> union(Set<String> base, String... more) {
+        Set<String> all = new java.util.HashSet<>(base);
+        all.addAll(List.of(more));
+        return Set.copyOf(all);
     }
 }

@@ -197,7 +197,7 @@ class HlsProxyTest {
 
     @Test
     void llHlsBlockingReloadsReachTheNodeWithTheirDirectives() throws Exception {
-        HttpResponse<String> r = get("/as/v1/proxy/hls/live/s1.m3u8?_HLS_msn=15&_HLS_part=0");
+        HttpResponse<String> r = get("/as/v1/proxy/hls/live/s1.m3u8?_HLS_msn=15&_HLS_part=0&strict=False");
         assertThat(r.statusCode()).isEqualTo(200);
         assertThat(r.body()).contains("#EXT-X-PART:DURATION=0.2,URI=\"/as/v1/proxy/hls/n/");
         assertThat(servingEdge().last().query()).isEqualTo("_HLS_msn=15&_HLS_part=0");
@@ -226,6 +226,7 @@ class HlsProxyTest {
         assertError(get("/as/v1/proxy/hls/live/nope.m3u8"), 404, "not published");
         assertError(get("/as/v1/proxy/hls/live/s1.m3u8?x=" + "y".repeat(5000)), 414, "query");
         assertError(get("/as/v1/proxy/hls/live/s1.mp4"), 404, "expected");
+        assertError(get("/as/v1/proxy/hls/live/s1.m3u8?strict=perhaps"), 400, "'strict' must be true or false");
         assertError(Https.send(http, "POST", base + "/as/v1/proxy/hls/live/s1.m3u8", ""), 405, "not allowed");
         assertThat(edgeA.seen()).isEmpty();
         assertThat(edgeB.seen()).isEmpty();

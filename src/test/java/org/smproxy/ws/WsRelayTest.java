@@ -191,7 +191,8 @@ class WsRelayTest {
 
     @Test
     void sm2ShapeChoosesTheNodeAndFramesSentEarlyArriveInOrder() throws Exception {
-        Client c = connect(wss + "/as/v1/proxy/ws/subscribe/live/s1?id=subscriber-1&nodeGroup=ng1");
+        // flags read as on every other path: any case, and a garbled one refused
+        Client c = connect(wss + "/as/v1/proxy/ws/subscribe/live/s1?id=subscriber-1&nodeGroup=ng1&strict=FALSE");
         for (int i = 0; i < 50; i++) {
             c.ws.sendText("m" + i, true).join(); // some before the node leg is even open
         }
@@ -237,6 +238,7 @@ class WsRelayTest {
         assertHandshakeStatus(wss + "/streammanager/?id=x&host=" + nodeAddress + "&app=../etc", 400);
         assertHandshakeStatus(wss + "/as/v1/proxy/ws/subscribe/live/not-live?nodeGroup=ng1", 404);
         assertHandshakeStatus(wss + "/as/v1/proxy/ws/dance/live/s1?nodeGroup=ng1", 404);
+        assertHandshakeStatus(wss + "/as/v1/proxy/ws/subscribe/live/s1?nodeGroup=ng1&strict=maybe", 400);
         assertHandshakeStatus(wss + "/as/v1/proxy/ws/publish/live/new?nodeGroup=nope", 404);
         assertHandshakeStatus(wss + "/as/v1/proxy/ws/subscribe/live/s1?nodeGroup=ng1", 403, "Origin", "https://evil.example");
         Client fine = connect(wss + "/as/v1/proxy/ws/subscribe/live/s1?nodeGroup=ng1", "Origin", "https://good.example");
