@@ -4,7 +4,10 @@ import dev.onvoid.webrtc.RTCDataChannel;
 import dev.onvoid.webrtc.RTCDataChannelBuffer;
 import dev.onvoid.webrtc.RTCDataChannelObserver;
 import dev.onvoid.webrtc.RTCDataChannelState;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
 import java.util.concurrent.CompletableFuture;
+import java.util.function.Consumer;
 
 /**
  * A data channel's life as futures: signalling may move to it once it is open, and a session that moved there
@@ -20,6 +23,11 @@ record DataChannels(CompletableFuture<String> open, CompletableFuture<Void> clos
      * safe, and it only reads the state. Callbacks run on libwebrtc's signalling thread: continue asynchronously.
      */
     static DataChannels watch(RTCDataChannel channel) {
+        return watch(channel, text -> { });
+    }
+
+    /** As {@link #watch(RTCDataChannel)}, handing each text message to {@code onText} on libwebrtc's thread. */
+    static DataChannels watch(RTCDataChannel channel, Consumer<String> onText) {
         DataChannels watch = new DataChannels(new CompletableFuture<>(), new CompletableFuture<>());
         String label = channel.getLabel();
         channel.registerObserver(new RTCDataChannelObserver() {
@@ -34,6 +42,11 @@ record DataChannels(CompletableFuture<String> open, CompletableFuture<Void> clos
 
             @Override
             public void onMessage(RTCDataChannelBuffer buffer) {
+                if (!buffer.binary) {
+                    byte[] bytes = new byte[buffer.data.remaining()];
+                    buffer.data.get(bytes);
+                    onText.accept(new String(bytes, StandardCharsets.UTF_8));
+                }
             }
         });
         // It may have opened before the observer was registered (a remote channel usually has).
@@ -48,6 +61,22 @@ record DataChannels(CompletableFuture<String> open, CompletableFuture<Void> clos
         } else if (state == RTCDataChannelState.CLOSING || state == RTCDataChannelState.CLOSED) {
             open.completeExceptionally(new IllegalStateException("data channel " + label + " " + state));
             closed.complete(null);
+        }
+    }
+
+    /** Sends a text message if the channel is open; false if it is not (or the send failed). */
+    static boolean send(RTCDataChannel channel, String text) {
+        if (channel.getState() != RTCDataChannelState.OPEN) {
+            return false;
+        }
+        byte[] bytes = text.getBytes(StandardCharsets.UTF_8);
+        ByteBuffer direct = ByteBuffer.allocateDirect(bytes.length); // the native side reads the buffer's address
+        direct.put(bytes).flip();
+        try {
+            channel.send(new RTCDataChannelBuffer(direct, false));
+            return true;
+        } catch (Exception e) {
+            return false;
         }
     }
 }

@@ -24,6 +24,8 @@ final class Signalling {
 
     private final SimNode node;
     private final Set<SignallingEndpoint> open = ConcurrentHashMap.newKeySet();
+    /** Sessions that moved to their data channel: no socket any more, but still told of unpublishes. */
+    private final Set<SignallingEndpoint> onChannel = ConcurrentHashMap.newKeySet();
     private final List<WsHandshake> handshakes = new CopyOnWriteArrayList<>();
     /** Edges of this node, whose players also hear when a stream published here ends. */
     private final List<Signalling> downstream = new CopyOnWriteArrayList<>();
@@ -89,6 +91,14 @@ final class Signalling {
         open.remove(socket);
     }
 
+    void handedOff(SignallingEndpoint session) {
+        onChannel.add(session);
+    }
+
+    void released(SignallingEndpoint session) {
+        onChannel.remove(session);
+    }
+
     int openSockets() {
         return open.size();
     }
@@ -101,10 +111,12 @@ final class Signalling {
 
     private void notifyPlayers(String streamGuid) {
         open.forEach(socket -> socket.streamUnpublished(streamGuid));
+        onChannel.stream().filter(s -> !open.contains(s)).forEach(s -> s.streamUnpublished(streamGuid));
     }
 
     /** After the node's port died: its sockets are gone whether or not Tomcat reported every close. */
     void forgetAll() {
         open.clear();
+        onChannel.clear();
     }
 }

@@ -4,6 +4,8 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.io.IOException;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import dev.onvoid.webrtc.RTCDataChannel;
 import javax.websocket.CloseReason;
 import javax.websocket.Endpoint;
 import javax.websocket.EndpointConfig;
@@ -24,7 +26,12 @@ final class SignallingEndpoint extends Endpoint implements MessageHandler.Whole<
     private volatile WsPublishSignal publisher;
     private volatile WsPlaySignal player;
     private volatile boolean switched;
+    /** The client's {@code red5pro} channel once the session has one: after the switch, signalling goes there. */
+    private volatile RTCDataChannel channel;
+    /** Channel messages in arrival order, off libwebrtc's thread (a handler may call back into it). */
+    private CompletableFuture<Void> channelMessages = CompletableFuture.completedFuture(null);
     private final Object sendLock = new Object();
+    private final Object messageLock = new Object();
 
     SignallingEndpoint(Signalling signalling) {
         this.signalling = signalling;
@@ -41,9 +48,39 @@ final class SignallingEndpoint extends Endpoint implements MessageHandler.Whole<
         send(WsFrames.status(WsFrames.CONNECT_SUCCESS));
     }
 
-    /** Frames of one socket arrive one at a time, so the signals below see their messages in order. */
+    /** Socket frames and channel messages are handled one at a time, so the signals see them in order. */
     @Override
     public void onMessage(String text) {
+        synchronized (messageLock) {
+            handle(text);
+        }
+    }
+
+    /**
+     * The session's data channel: Red5's SDK moves its messaging there after {@code switchChannel} (e.g.
+     * {@code unpublish}), and the node answers there from then on. Returns the channel's life for the signal.
+     */
+    DataChannels attach(RTCDataChannel dataChannel) {
+        channel = dataChannel;
+        DataChannels watch = DataChannels.watch(dataChannel, this::fromChannel);
+        if (switched) {
+            signalling.handedOff(this);
+        }
+        watch.closed().thenRun(() -> signalling.released(this));
+        return watch;
+    }
+
+    private synchronized void fromChannel(String text) {
+        channelMessages = channelMessages.thenRunAsync(() -> {
+            try {
+                onMessage(text);
+            } catch (RuntimeException e) {
+                send(WsFrames.error("NetConnection.Call.Failed", "message failed: " + e.getMessage()));
+            }
+        });
+    }
+
+    private void handle(String text) {
         JsonNode msg;
         try {
             msg = WsFrames.parse(text);
@@ -74,8 +111,11 @@ final class SignallingEndpoint extends Endpoint implements MessageHandler.Whole<
                 publisher.candidate(msg);
             }
         } else if (msg.has("switchChannel")) {
-            switched = true;
             send(WsFrames.status(WsFrames.DATA_CHANNEL_SWITCHED, msg.get("switchChannel").asText("red5pro")));
+            switched = true;
+            if (channel != null) {
+                signalling.handedOff(this); // still told of unpublishes once the socket is gone
+            }
         }
         // Anything else (shared objects, metadata sends) is not simulated and is ignored, as Red5 ignores noise.
     }
@@ -93,8 +133,15 @@ final class SignallingEndpoint extends Endpoint implements MessageHandler.Whole<
         // onClose follows: Tomcat closes the session on every error it reports here.
     }
 
-    /** One writer at a time: JSR-356's basic remote refuses concurrent sends. After close, frames are dropped. */
+    /**
+     * After the hand-off over the data channel, else over the socket. One writer at a time: JSR-356's basic remote
+     * refuses concurrent sends. After close, frames are dropped.
+     */
     void send(String frame) {
+        RTCDataChannel dc = channel;
+        if (switched && dc != null && DataChannels.send(dc, frame)) {
+            return;
+        }
         Session s = session;
         synchronized (sendLock) {
             if (s == null || !s.isOpen()) {

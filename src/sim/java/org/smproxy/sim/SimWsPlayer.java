@@ -29,6 +29,8 @@ public final class SimWsPlayer implements AutoCloseable {
     private final SimWsOptions options;
     private SimWsSocket socket;
     private volatile RTCPeerConnection pc;
+    /** The node's channel once the player switched to it. */
+    private volatile ChannelFrames channel;
     private Trickle trickle;
 
     private SimWsPlayer(String streamName, String subscriptionId, SimWsOptions options) {
@@ -123,8 +125,18 @@ public final class SimWsPlayer implements AutoCloseable {
 
     /** The SDK's hand-off: {@code {"switchChannel":"red5pro"}}, then the socket is closed; media goes on. */
     public void switchChannel() {
+        List<RTCDataChannel> channels = events.remoteDataChannels();
+        if (!channels.isEmpty()) {
+            channel = new ChannelFrames(channels.get(0)); // watched before the node starts answering there
+        }
         socket.send(WsFrames.JSON.createObjectNode().put("switchChannel", "red5pro"));
         socket.close();
+    }
+
+    /** A status from the node where it now sends them: the data channel after the hand-off, else the socket. */
+    public JsonNode awaitStatus(String code, Duration timeout) throws IOException, TimeoutException {
+        ChannelFrames c = channel;
+        return c != null ? c.await(ChannelFrames.status(code), timeout) : socket.awaitStatus(code, timeout);
     }
 
     public long framesDecoded() { return probe.frames(); }

@@ -28,6 +28,9 @@ public final class SimWsPublisher implements AutoCloseable {
     private final SimWsOptions options;
     private SimWsSocket socket;
     private volatile RTCPeerConnection pc;
+    /** The {@code red5pro} channel, watched from its creation; signalling moves there after {@link #switchChannel}. */
+    private ChannelFrames channel;
+    private volatile boolean switched;
 
     private SimWsPublisher(String streamName, SimWsOptions options) {
         this.streamName = streamName;
@@ -66,7 +69,7 @@ public final class SimWsPublisher implements AutoCloseable {
         events.onCandidate(trickle::candidate);
         pc = media.newPeer(events, false);
         if (options.dataChannel()) {
-            pc.createDataChannel("red5pro", new RTCDataChannelInit());
+            channel = new ChannelFrames(pc.createDataChannel("red5pro", new RTCDataChannelInit()));
         }
         RTCRtpTransceiverInit init = new RTCRtpTransceiverInit();
         init.direction = RTCRtpTransceiverDirection.SEND_ONLY;
@@ -121,15 +124,25 @@ public final class SimWsPublisher implements AutoCloseable {
     public void switchChannel() {
         ObjectNode msg = WsFrames.JSON.createObjectNode().put("switchChannel", "red5pro");
         socket.send(msg);
+        switched = true;
         socket.close();
     }
 
-    /** {@code unpublish}, waits for {@code "<name> stopping"}, then closes socket and peer. */
+    /**
+     * {@code unpublish}, where Red5's SDK sends it (the data channel after the hand-off, else the socket), waits for
+     * {@code "<name> stopping"} there, then closes socket and peer.
+     */
     public void unpublish() throws IOException, TimeoutException {
+        java.util.function.Predicate<JsonNode> stopping =
+                f -> (streamName + " stopping").equals(f.path("data").path("message").asText());
         try {
-            socket.send(message("unpublish"));
-            socket.await(f -> (streamName + " stopping").equals(f.path("data").path("message").asText()),
-                    options.timeout());
+            if (switched && channel != null) {
+                channel.send(message("unpublish"));
+                channel.await(stopping, options.timeout());
+            } else {
+                socket.send(message("unpublish"));
+                socket.await(stopping, options.timeout());
+            }
         } finally {
             close();
         }

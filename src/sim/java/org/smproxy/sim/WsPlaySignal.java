@@ -118,7 +118,7 @@ final class WsPlaySignal {
      * channel closes (the player's peer went away, even after a switch).
      */
     private void watch(RTCDataChannel channel) {
-        DataChannels watch = DataChannels.watch(channel);
+        DataChannels watch = socket.attach(channel);
         watch.open().thenCombine(subscribed, (label, v) -> label)
                 .thenAcceptAsync(label -> socket.send(WsFrames.status(WsFrames.DATA_CHANNEL_AVAILABLE, label)));
         watch.closed().thenRunAsync(this::end);

@@ -84,11 +84,12 @@ final class WsPublishSignal {
         }
     }
 
+    /** The answer goes first: after a hand-off it travels on the data channel that ending the publish closes. */
     void unpublish() {
-        end();
         if (name != null) {
             socket.send(WsFrames.statusMessage(WsFrames.UNPUBLISH_SUCCESS, name + " stopping"));
         }
+        end();
     }
 
     /** Ends this socket's publish, never another publisher's session of the same stream. */
@@ -105,7 +106,7 @@ final class WsPublishSignal {
      * the channel closes (the publisher's peer went away, even after a switch).
      */
     private void watch(RTCDataChannel channel) {
-        DataChannels watch = DataChannels.watch(channel);
+        DataChannels watch = socket.attach(channel);
         watch.open().thenCombine(started, (label, v) -> label)
                 .thenAcceptAsync(label -> socket.send(WsFrames.status(WsFrames.DATA_CHANNEL_AVAILABLE, label)));
         watch.closed().thenRunAsync(this::end);

@@ -170,6 +170,32 @@ class SimNodeWebSocketTest {
     }
 
     @Test
+    void afterTheHandOffUnpublishIsAnsweredOnTheDataChannelAndSwitchedPlayersHearIt() throws Exception {
+        String guid = "live/dc-bye";
+        try (SimWsPublisher publisher = SimWsPublisher.publish(cluster.media(), origin.signallingUrl("live", "dc-bye"),
+                "dc-bye", camera);
+             SimWsPlayer player = SimWsPlayer.play(cluster.media(), edge.signallingUrl("live", "p-dc-bye"), "dc-bye",
+                     "p-dc-bye")) {
+            // what the node does not simulate is ignored, and the session goes on
+            publisher.socket().send(WsFrames.JSON.createObjectNode().set("mute",
+                    WsFrames.JSON.createObjectNode().put("muteAudio", true).put("muteVideo", false)));
+            publisher.socket().send(WsFrames.JSON.createObjectNode().put("sendSharedObjectMessage", "x"));
+            publisher.awaitDataChannelAvailable(CONNECT);
+            publisher.switchChannel();
+            player.awaitDataChannelAvailable(CONNECT);
+            player.switchChannel();
+            await().atMost(CONNECT).until(() -> origin.openSignallingSockets() == 0 && edge.openSignallingSockets() == 0);
+            long before = player.framesDecoded();
+            await().atMost(CONNECT).until(() -> player.framesDecoded() > before + 10);
+
+            publisher.unpublish(); // over the channel: returns once "dc-bye stopping" came back there
+            assertThat(origin.isPublishing(guid)).isFalse();
+            assertThat(player.awaitStatus(WsFrames.UNPUBLISH_NOTIFY, CONNECT).path("data").path("code").asText())
+                    .isEqualTo(WsFrames.UNPUBLISH_NOTIFY);
+        }
+    }
+
+    @Test
     void stopDropsOpenSocketsAbruptly() throws Exception {
         SimNode doomed = cluster.startOrigin("ws-origin-doomed");
         try (SimWsPublisher publisher = SimWsPublisher.publish(cluster.media(), doomed.signallingUrl("live", "doom"),
