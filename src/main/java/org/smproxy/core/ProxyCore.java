@@ -18,6 +18,7 @@ import org.smproxy.cluster.NodeReport;
 import org.smproxy.config.ConfigException;
 import org.smproxy.config.ProxyConfig;
 import org.smproxy.http.NodeClient;
+import org.smproxy.http.RouteTable;
 import org.smproxy.http.RouteTokens;
 import org.smproxy.hls.HlsCache;
 import org.smproxy.store.ClusterStore;
@@ -46,6 +47,7 @@ public final class ProxyCore implements AutoCloseable {
     private final SessionDirectory sessionDirectory;
     private final HlsCache hlsCache;
     private final WhipWhepRelay whipWhep;
+    private volatile RouteTable routes;
     private ScheduledExecutorService housekeeping;
     private long lastPingMillis;
 
@@ -198,6 +200,20 @@ public final class ProxyCore implements AutoCloseable {
     /** The WHIP/WHEP relay that every server's adapter hands its requests to. */
     public WhipWhepRelay whipWhep() {
         return whipWhep;
+    }
+
+    /** Every endpoint and its paths, for the servlet contexts and the Netty listener alike. */
+    public RouteTable routes() {
+        RouteTable r = routes;
+        if (r == null) {
+            synchronized (this) {
+                if (routes == null) {
+                    routes = Routes.build(this);
+                }
+                r = routes;
+            }
+        }
+        return r;
     }
 
     public HlsCache hlsCache() {

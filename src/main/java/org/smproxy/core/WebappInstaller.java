@@ -10,21 +10,11 @@ import javax.websocket.server.ServerContainer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import org.smproxy.api.AdminServlet;
-import org.smproxy.api.EventServlet;
-import org.smproxy.api.HealthServlet;
-import org.smproxy.api.HeartbeatServlet;
-import org.smproxy.api.MetricsServlet;
-import org.smproxy.api.ProxySessionsServlet;
-import org.smproxy.api.StreamsServlet;
 import org.smproxy.cluster.StreamGuid;
 import org.smproxy.config.ProxyConfig;
-import org.smproxy.hls.HlsServlet;
-import org.smproxy.http.CorsFilter;
-import org.smproxy.http.ErrorDialect;
-import org.smproxy.http.TokenCheck;
-import org.smproxy.servlet.RelayServlet;
-import org.smproxy.whip.RelayPath;
+import org.smproxy.servlet.CorsFilter;
+import org.smproxy.http.RouteTable;
+import org.smproxy.servlet.EndpointServlet;
 import org.smproxy.ws.WsProxyEndpoint;
 import org.smproxy.ws.WsUpgradeFilter;
 
@@ -53,43 +43,19 @@ public final class WebappInstaller {
 
     public static void install(ServletContext ctx, ProxyCore core, Family family) {
         ProxyConfig cfg = core.config();
-        TokenCheck admin = new TokenCheck("admin", cfg.adminToken());
-        TokenCheck nodes = new TokenCheck("node", cfg.nodeSecret());
         FilterRegistration.Dynamic cors = ctx.addFilter("smproxy-cors", new CorsFilter(cfg.relay().allowedOrigins()));
         cors.setAsyncSupported(true);
         cors.addMappingForUrlPatterns(null, false, "/*");
+        boolean appWebapp = family == Family.WHPROXY && !ctx.getContextPath().isEmpty();
+        for (RouteTable.Route route : core.routes().in(Routes.contextOf(family))) {
+            // Inside an app's own webapp (Red5's live) the WHProxy relay sits at Red5's own mappings.
+            String[] mappings = appWebapp ? new String[] {"/whip/*", "/whep/*"} : route.mappings().toArray(String[]::new);
+            add(ctx, route.name(), new EndpointServlet(route.endpoint(), core.nodeClient()), mappings);
+        }
         if (family == Family.WHPROXY) {
-            // At the root (standalone) the app is part of the path; inside an app's own webapp (Red5's live), the
-            // mappings are Red5's WHProxy ones.
-            String[] mappings = ctx.getContextPath().isEmpty() ? new String[] {"/*"} : new String[] {"/whip/*", "/whep/*"};
-            add(ctx, "whproxy-relay", new RelayServlet(RelayPath.Shape.SM1, core.whipWhep(), core.nodeClient()), mappings);
             return;
         }
-        if (family != Family.WHPROXY) {
-            installWebSockets(ctx, core, family);
-        }
-        HlsServlet hls = new HlsServlet(core.cluster(), core.hlsCache(), core.sessionTokens(), cfg);
-        if (family == Family.SM2) {
-            add(ctx, "sm2-hls", hls, "/v1/proxy/hls/*");
-            add(ctx, "sm2-relay", new RelayServlet(RelayPath.Shape.SM2, core.whipWhep(), core.nodeClient()), "/v1/proxy/*");
-            add(ctx, "sm2-streams", new StreamsServlet(core.cluster()), "/v1/streams/*");
-            add(ctx, "sm2-admin", new AdminServlet(core.cluster(), core.store(), admin, ErrorDialect.SM2), "/v1/admin/*");
-            add(ctx, "sm2-nodes", new HeartbeatServlet(core.cluster(), core.store(), nodes, cfg.heartbeatInterval(),
-                    cfg.heartbeatTimeout(), ErrorDialect.SM2), "/v1/nodes/*");
-            add(ctx, "sm2-rtcproxy", new ProxySessionsServlet(core.sessionDirectory(), admin, ErrorDialect.SM2),
-                    "/v1/admin/rtcproxy", "/v1/admin/rtcproxy/*");
-            add(ctx, "sm2-health", new HealthServlet(core.cluster(), core.store(), false), "/v1/health");
-            add(ctx, "sm2-ready", new HealthServlet(core.cluster(), core.store(), true), "/v1/ready");
-            add(ctx, "sm2-metrics", new MetricsServlet(core.metrics(), core.cluster()), "/v1/metrics");
-        } else {
-            add(ctx, "sm1-event", new EventServlet(core.cluster()), "/api/4.0/event/*", "/api/3.1/event/*");
-            add(ctx, "sm1-hls", hls, "/api/4.0/file/*");
-            add(ctx, "sm1-admin", new AdminServlet(core.cluster(), core.store(), admin, ErrorDialect.SM1), "/api/4.0/admin/*");
-            add(ctx, "sm1-proxy-clients", new ProxySessionsServlet(core.sessionDirectory(), admin, ErrorDialect.SM1),
-                    "/api/4.0/admin/proxy/*", "/api/3.1/admin/proxy/*");
-            add(ctx, "sm1-nodes", new HeartbeatServlet(core.cluster(), core.store(), nodes, cfg.heartbeatInterval(),
-                    cfg.heartbeatTimeout(), ErrorDialect.SM1), "/api/4.0/nodes/*");
-        }
+        installWebSockets(ctx, core, family);
     }
 
     /**

@@ -4,15 +4,27 @@ package org.smproxy.http;
 public class ApiException extends RuntimeException {
     private final int status;
     private final Integer retryAfterSeconds;
+    private final String allow;
 
     public ApiException(int status, String message) {
         this(status, message, null);
     }
 
     public ApiException(int status, String message, Integer retryAfterSeconds) {
+        this(status, message, retryAfterSeconds, null);
+    }
+
+    private ApiException(int status, String message, Integer retryAfterSeconds, String allow) {
         super(message);
         this.status = status;
         this.retryAfterSeconds = retryAfterSeconds;
+        this.allow = allow;
+    }
+
+    /** A 405 that names, in its {@code Allow} header and its message, what the resource does take. */
+    public static ApiException methodNotAllowed(String method, String allowed) {
+        return new ApiException(405, "method " + method + " is not allowed here (allowed: " + allowed + ")", null,
+                allowed);
     }
 
     public int status() {
@@ -21,5 +33,10 @@ public class ApiException extends RuntimeException {
 
     public Integer retryAfterSeconds() {
         return retryAfterSeconds;
+    }
+
+    /** The methods for an {@code Allow} header, or null. */
+    public String allow() {
+        return allow;
     }
 }

@@ -19,14 +19,22 @@ public final class HttpOut {
 
     /** An error in the SM 2.0 shape {@code {"error": message}} (or SM 1.x's), with Retry-After when it has one. */
     public static HttpOut error(ApiException e, ErrorDialect dialect, long nowMillis) {
-        HttpOut out = new HttpOut(e.status())
-                .header("Content-Type", "application/json;charset=UTF-8")
-                .header("Cache-Control", "no-store")
-                .body(Json.bytes(dialect.body(e.getMessage(), nowMillis)));
+        HttpOut out = json(e.status(), dialect.body(e.getMessage(), nowMillis));
         if (e.retryAfterSeconds() != null) {
             out.header("Retry-After", String.valueOf(e.retryAfterSeconds()));
         }
+        if (e.allow() != null) {
+            out.header("Allow", e.allow());
+        }
         return out;
+    }
+
+    /** A JSON answer, never cached: every API's answer describes the cluster as it is now. */
+    public static HttpOut json(int status, Object body) {
+        return new HttpOut(status)
+                .header("Content-Type", "application/json;charset=UTF-8")
+                .header("Cache-Control", "no-store")
+                .body(Json.bytes(body));
     }
 
     public HttpOut header(String name, String value) {

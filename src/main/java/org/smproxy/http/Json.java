@@ -1,9 +1,6 @@
 package org.smproxy.http;
 
 import java.io.IOException;
-import java.io.InputStream;
-
-import javax.servlet.http.HttpServletResponse;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.core.JsonProcessingException;
@@ -28,22 +25,8 @@ public final class Json {
         }
     }
 
-    public static void write(HttpServletResponse resp, int status, Object body) throws IOException {
-        byte[] bytes = MAPPER.writeValueAsBytes(body);
-        resp.setStatus(status);
-        resp.setContentType("application/json");
-        resp.setCharacterEncoding("UTF-8");
-        resp.setHeader("Cache-Control", "no-store");
-        resp.setContentLength(bytes.length);
-        resp.getOutputStream().write(bytes);
-    }
-
-    /** Reads a bounded JSON body; anything malformed or too large is the client's error, with the reason. */
-    public static <T> T read(InputStream in, int maxBytes, Class<T> type) throws IOException {
-        byte[] body = in.readNBytes(maxBytes + 1);
-        if (body.length > maxBytes) {
-            throw new ApiException(413, "request body is larger than " + maxBytes + " bytes");
-        }
+    /** Parses a body the adapter has already read within its bound. */
+    public static <T> T read(byte[] body, Class<T> type) {
         if (body.length == 0) {
             throw new ApiException(400, "request body is empty (expected: JSON)");
         }
@@ -51,6 +34,8 @@ public final class Json {
             return MAPPER.readValue(body, type);
         } catch (JsonProcessingException e) {
             throw new ApiException(400, "invalid JSON: " + e.getOriginalMessage());
+        } catch (IOException impossible) { // an array has no I/O to fail
+            throw new IllegalStateException(impossible);
         }
     }
 }

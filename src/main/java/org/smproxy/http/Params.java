@@ -4,15 +4,9 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 
-import javax.servlet.http.HttpServletRequest;
-
 /** Query parameters, strictly parsed: a value that is present but malformed is a 400, never a silent default. */
 public final class Params {
     private Params() {
-    }
-
-    public static String first(HttpServletRequest req, String... names) {
-        return first(req::getParameter, names);
     }
 
     /** The first of {@code names} with a non-empty value. */
@@ -26,10 +20,6 @@ public final class Params {
         return null;
     }
 
-    public static boolean bool(HttpServletRequest req, String name, boolean defaultValue) {
-        return bool(name, req.getParameter(name), defaultValue);
-    }
-
     /** The one reading of a flag on every path: true/false or 1/0, any case; anything else is a 400 naming it. */
     public static boolean bool(String name, String value, boolean defaultValue) {
         if (value == null || value.isEmpty()) {
@@ -40,10 +30,6 @@ public final class Params {
             case "false": case "0": return false;
             default: throw new ApiException(400, "'" + name + "' must be true or false, not '" + value + "'");
         }
-    }
-
-    public static int integer(HttpServletRequest req, String name, int defaultValue) {
-        return integer(name, req.getParameter(name), defaultValue);
     }
 
     public static int integer(String name, String value, int defaultValue) {

@@ -3,8 +3,6 @@ package org.smproxy.http;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 
-import javax.servlet.http.HttpServletRequest;
-
 /**
  * Guards an API with a shared secret, sent as {@code Authorization: Bearer <token>} or, as SM 1.x clients do,
  * {@code ?accessToken=<token>}. With no secret configured the API stays closed: never open by default.
@@ -18,11 +16,15 @@ public final class TokenCheck {
         this.expected = secret == null || secret.isEmpty() ? null : secret.getBytes(StandardCharsets.UTF_8);
     }
 
-    public void require(HttpServletRequest req) {
+    public void require(ApiCall call) {
+        require(call.in().header("Authorization"), call.param("accessToken"));
+    }
+
+    private void require(String authorization, String accessToken) {
         if (expected == null) {
             throw new ApiException(401, "the " + what + " API is disabled: no token is configured for it");
         }
-        String presented = presented(req);
+        String presented = presented(authorization, accessToken);
         if (presented == null) {
             throw new ApiException(401, "the " + what + " API needs a token (Authorization: Bearer <token>)");
         }
@@ -32,12 +34,10 @@ public final class TokenCheck {
         }
     }
 
-    private static String presented(HttpServletRequest req) {
-        String header = req.getHeader("Authorization");
+    private static String presented(String header, String query) {
         if (header != null && header.regionMatches(true, 0, "Bearer ", 0, 7)) {
             return header.substring(7).trim();
         }
-        String query = req.getParameter("accessToken");
         return query == null || query.isEmpty() ? null : query;
     }
 }

@@ -35,7 +35,9 @@ import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.channel.socket.nio.NioSocketChannel;
 import io.netty.handler.codec.http.HttpMessage;
 import io.netty.handler.codec.http.HttpObjectAggregator;
+import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpServerCodec;
+import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.ssl.OpenSsl;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
@@ -51,10 +53,10 @@ import org.smproxy.http.ApiException;
 import org.smproxy.http.Cors;
 import org.smproxy.http.ErrorDialect;
 import org.smproxy.http.HttpOut;
-import org.smproxy.whip.WhipWhepRelay;
+import org.smproxy.http.RouteTable;
 
 /**
- * The experimental HTTPS listener for the WHIP/WHEP relay on Netty: one event loop per core that accepts, reads the
+ * The experimental HTTPS listener on Netty, serving the {@link RouteTable}: one event loop per core that accepts, reads the
  * client, talks to the node through its own keep-alive pool and answers, with no thread hand-off on the way; epoll
  * and BoringSSL where their natives load, NIO and JDK TLS otherwise (said once in the log).
  *
@@ -85,7 +87,7 @@ public final class NettyRelayServer implements AutoCloseable {
         this.listener = listener;
     }
 
-    public static NettyRelayServer start(ProxyConfig config, int port, Keys keys, WhipWhepRelay relay)
+    public static NettyRelayServer start(ProxyConfig config, int port, Keys keys, RouteTable routes)
             throws IOException {
         SslContext tls = tlsContext(keys);
         boolean epoll = Epoll.isAvailable();
@@ -99,13 +101,13 @@ public final class NettyRelayServer implements AutoCloseable {
                 new DefaultThreadFactory("smproxy-netty", true), io);
         try {
             ProxyConfig.Relay settings = config.relay();
-            int maxBody = settings.maxBodyBytes();
             Map<EventLoop, NettyNodeLeg> legs = new IdentityHashMap<>();
             for (EventExecutor e : loops) {
                 legs.put((EventLoop) e, new NettyNodeLeg(new NodePool((EventLoop) e, nodeType,
-                        (int) settings.connectTimeout().toMillis(), maxBody * 4, MAX_IDLE_PER_NODE, NODE_IDLE_SECONDS)));
+                        (int) settings.connectTimeout().toMillis(), settings.maxBodyBytes() * 4, MAX_IDLE_PER_NODE,
+                        NODE_IDLE_SECONDS)));
             }
-            RelayHandler.Shared shared = new RelayHandler.Shared(relay, new Cors(settings.allowedOrigins()),
+            RequestHandler.Shared shared = new RequestHandler.Shared(routes, new Cors(settings.allowedOrigins()),
                     Collections.unmodifiableMap(legs));
             ServerBootstrap b = new ServerBootstrap().group(loops).channel(serverType)
                     .option(ChannelOption.SO_BACKLOG, 1000)
@@ -114,13 +116,13 @@ public final class NettyRelayServer implements AutoCloseable {
                         @Override
                         protected void initChannel(SocketChannel ch) {
                             ch.pipeline().addLast(tls.newHandler(ch.alloc()), new HttpServerCodec(MAX_LINE, MAX_HEADERS, 8192),
-                                    new BoundedAggregator(maxBody), new RelayHandler(shared));
+                                    new BoundedAggregator(routes), new RequestHandler(shared));
                         }
                     });
             String bind = config.standalone().bindAddress();
             Channel listener = b.bind(new InetSocketAddress(bind, port)).syncUninterruptibly().channel();
-            log.info("Netty listener (experimental, WHIP/WHEP relay: SM 2.0 and WHProxy paths) on {} with {} and {}, {} event loops",
-                    listener.localAddress(), epoll ? "epoll" : "NIO", OpenSsl.isAvailable() ? "BoringSSL" : "JDK TLS",
+            log.info("Netty listener (experimental: the APIs and the WHIP/WHEP relay, {} routes) on {} with {} and {}, {} event loops",
+                    routes.routes().size(), listener.localAddress(), epoll ? "epoll" : "NIO", OpenSsl.isAvailable() ? "BoringSSL" : "JDK TLS",
                     legs.size());
             return new NettyRelayServer(loops, listener);
         } catch (RuntimeException e) {
@@ -168,19 +170,46 @@ public final class NettyRelayServer implements AutoCloseable {
         loops.shutdownGracefully(0, 2, java.util.concurrent.TimeUnit.SECONDS).syncUninterruptibly();
     }
 
-    /** SDP bodies are small: past the relay's limit, the servlet relay's 413 with its JSON body, and the connection closes. */
+    /**
+     * Bodies are bounded by their route (an SDP's limit for WHIP/WHEP, a heartbeat's for the node API): past it, the
+     * servlet adapter's 413 with its JSON body, and the connection closes.
+     */
     private static final class BoundedAggregator extends HttpObjectAggregator {
-        private final int maxBody;
+        private final RouteTable routes;
+        private int limit;
 
-        BoundedAggregator(int maxBody) {
-            super(maxBody);
-            this.maxBody = maxBody;
+        BoundedAggregator(RouteTable routes) {
+            super(Math.max(1, routes.maxBodyBytes()));
+            this.routes = routes;
+        }
+
+        @Override
+        protected boolean isContentLengthInvalid(HttpMessage start, int maxContentLength) {
+            limit = limitFor(start, maxContentLength);
+            return HttpUtil.getContentLength(start, -1L) > limit;
+        }
+
+        /** The route's limit; a path no route serves keeps the listener's, so the client learns of the path, not the size. */
+        private int limitFor(HttpMessage start, int listenerLimit) {
+            if (start instanceof HttpRequest req) {
+                try {
+                    String uri = req.uri();
+                    int q = uri.indexOf('?');
+                    RouteTable.Match m = routes.match(RequestHandler.decodePath(q < 0 ? uri : uri.substring(0, q)));
+                    if (m != null) {
+                        return m.endpoint().maxBodyBytes();
+                    }
+                } catch (ApiException unroutable) {
+                    // the request handler answers with the reason
+                }
+            }
+            return listenerLimit;
         }
 
         @Override
         protected void handleOversizedMessage(ChannelHandlerContext ctx, HttpMessage oversized) {
-            ApiException e = new ApiException(413, "request body is larger than " + maxBody + " bytes");
-            var response = RelayHandler.toNetty(HttpOut.error(e, ErrorDialect.SM2, System.currentTimeMillis()));
+            var response = RequestHandler.toNetty(HttpOut.error(RequestHandler.tooLarge(limit), ErrorDialect.SM2,
+                    System.currentTimeMillis()));
             response.headers().set("Connection", "close");
             // The rest of the body may still be on its way, and closing on it would reset the connection before the
             // client reads the answer. So: answer, stop writing, let the aggregator discard what still comes, and

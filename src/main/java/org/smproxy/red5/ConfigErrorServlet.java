@@ -7,7 +7,7 @@ import javax.servlet.http.HttpServletRequest;
 import javax.servlet.http.HttpServletResponse;
 
 import org.smproxy.http.ErrorDialect;
-import org.smproxy.http.Json;
+import org.smproxy.servlet.Errors;
 
 /** Stands in for the proxy when its configuration is wrong, so clients see why instead of a bare 404. */
 final class ConfigErrorServlet extends HttpServlet {
@@ -19,6 +19,6 @@ final class ConfigErrorServlet extends HttpServlet {
 
     @Override
     protected void service(HttpServletRequest req, HttpServletResponse resp) throws IOException {
-        Json.write(resp, 503, ErrorDialect.SM2.body(message, System.currentTimeMillis()));
+        Errors.json(resp, 503, ErrorDialect.SM2.body(message, System.currentTimeMillis()));
     }
 }

@@ -8,7 +8,7 @@ import javax.servlet.http.HttpServletResponse;
 
 import org.smproxy.http.ApiException;
 import org.smproxy.http.ErrorDialect;
-import org.smproxy.http.Errors;
+import org.smproxy.servlet.Errors;
 
 /** Unknown paths get the same JSON error body as everything else. */
 final class NotFoundServlet extends HttpServlet {

@@ -12,6 +12,7 @@ import org.slf4j.LoggerFactory;
 import org.smproxy.cluster.Node;
 import org.smproxy.config.ProxyConfig;
 import org.smproxy.http.ApiException;
+import org.smproxy.http.Endpoint;
 import org.smproxy.http.ErrorDialect;
 import org.smproxy.http.Failures;
 import org.smproxy.http.HttpIn;
@@ -52,6 +53,35 @@ public final class WhipWhepRelay {
     /** The largest request body an adapter takes in before answering 413. */
     public int maxBodyBytes() {
         return config.relay().maxBodyBytes();
+    }
+
+    /**
+     * This relay as a routed endpoint for one URL shape: SM 2.0's {@code /as/v1/proxy/<kind>/...} (the part below
+     * the mapping names the stream) or Red5's WHProxy {@code /<app>/<kind>/endpoint|resource/<stream>} (the whole
+     * path does).
+     */
+    public Endpoint endpoint(RelayPath.Shape shape) {
+        return new Endpoint() {
+            @Override
+            public int maxBodyBytes() {
+                return WhipWhepRelay.this.maxBodyBytes();
+            }
+
+            @Override
+            public CompletableFuture<HttpOut> serve(HttpIn in, String path, String within, NodeLeg leg) {
+                return relay(in, () -> shape == RelayPath.Shape.SM2 ? RelayPath.sm2(stripSlash(within))
+                        : RelayPath.sm1(stripSlash(path)), leg);
+            }
+
+            @Override
+            public HttpOut refuse(HttpIn in, Throwable failure) {
+                return WhipWhepRelay.this.refuse(in, failure);
+            }
+        };
+    }
+
+    private static String stripSlash(String path) {
+        return path == null ? "" : path.startsWith("/") ? path.substring(1) : path;
     }
 
     /**

@@ -29,7 +29,7 @@ import org.smproxy.cluster.StreamGuid;
 import org.smproxy.config.ProxyConfig;
 import org.smproxy.http.ApiException;
 import org.smproxy.http.ErrorDialect;
-import org.smproxy.http.Errors;
+import org.smproxy.servlet.Errors;
 import org.smproxy.http.Params;
 import org.smproxy.http.SelectionParams;
 
@@ -101,21 +101,21 @@ public final class WsUpgradeFilter implements Filter {
             throw new ApiException(429, "too many WebSocket sessions from " + req.getRemoteAddr()
                     + " (proxy.ws.maxSessionsPerAddress=" + config.webSocket().maxSessionsPerAddress() + ")");
         }
-        String host = Params.first(req, "host");
+        String host = Params.first(req::getParameter, "host");
         String scope;
         String label;
         Node node;
         if (sm1) {
-            String app = Params.first(req, "app");
+            String app = Params.first(req::getParameter, "app");
             if (host == null || app == null) {
                 throw new ApiException(400, "the SM 1.x WebSocket proxy needs host=<node> and app=<scope>"
                         + " (from the event API's serverAddress and scope)");
             }
-            String context = Params.first(req, "context");
+            String context = Params.first(req::getParameter, "context");
             scope = app + (context == null ? "" : "/" + context);
             StreamGuid.of(scope, "x"); // the same rules as stream names: no "..", no odd characters
             node = byHost(host, null);
-            label = Params.first(req, "id") == null ? scope : Params.first(req, "id");
+            label = Params.first(req::getParameter, "id") == null ? scope : Params.first(req::getParameter, "id");
         } else {
             String rest = path.substring(SM2_PREFIX.length());
             int slash = rest.indexOf('/');
@@ -146,7 +146,7 @@ public final class WsUpgradeFilter implements Filter {
     }
 
     private Node select(HttpServletRequest req, StreamGuid guid, Capability capability) {
-        String group = Params.first(req, "nodeGroup");
+        String group = Params.first(req::getParameter, "nodeGroup");
         SelectionRequest sel = SelectionParams.read(req::getParameter, group == null ? ClusterModel.DEFAULT_ALIAS : group,
                 guid.value(), capability == Capability.PUBLISH, false);
         List<Node> nodes = capability == Capability.PUBLISH ? cluster.selectPublish(sel) : cluster.selectSubscribe(sel);

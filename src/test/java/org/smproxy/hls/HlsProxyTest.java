@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.net.http.HttpClient;
 import java.net.http.HttpResponse;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -17,17 +18,26 @@ import java.util.regex.Pattern;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.AfterParameterizedClassInvocation;
+import org.junit.jupiter.params.BeforeParameterizedClassInvocation;
+import org.junit.jupiter.params.Parameter;
+import org.junit.jupiter.params.ParameterizedClass;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.smproxy.standalone.StandaloneServer;
 import org.smproxy.testing.Https;
 import org.smproxy.testing.RecordingNode;
 import org.smproxy.testing.TestProxy;
 
-/** The HLS proxy against stand-in edges on real sockets: routing, rewriting, the shared cache, failures, bad input. */
+/**
+ * The HLS proxy against stand-in edges on real sockets: routing, rewriting, the shared cache, failures, bad input.
+ * Run through each server adapter (the servlet path on Tomcat, the Netty listener), each on a fresh proxy and
+ * fresh edges, so the cache counts start from nothing.
+ */
+@ParameterizedClass(name = "{0}")
+@ValueSource(strings = {"servlet", "netty"})
 class HlsProxyTest {
     static final String SECRET = "hls-nodes";
     static final Pattern SEGMENT_URI = Pattern.compile("(?m)^(/as/v1/proxy/hls/n/[^\\s]+)$");
@@ -60,15 +70,19 @@ class HlsProxyTest {
         return new RecordingNode.Answer(404, Map.of("Content-Type", "text/plain"), "no such file");
     }
 
-    @BeforeAll
-    static void start() throws Exception {
-        proxy = TestProxy.start(dir, "{\"nodeGroups\":[{\"name\":\"ng1\"}]}", Map.of(
-                "cluster.heartbeat.timeout", "10m",
-                "api.node.secret", SECRET,
-                "proxy.hls.playlistMaxAge", "5s")); // the 200-viewer test must see one playlist, not one per tick
+    @Parameter
+    String adapter;
+
+    @BeforeParameterizedClassInvocation
+    static void start(String adapter) throws Exception {
+        proxy = TestProxy.start(Files.createDirectories(dir.resolve(adapter)), "{\"nodeGroups\":[{\"name\":\"ng1\"}]}",
+                Map.of("cluster.heartbeat.timeout", "10m",
+                        "api.node.secret", SECRET,
+                        "standalone.netty.port", "0",
+                        "proxy.hls.playlistMaxAge", "5s")); // the 200-viewer test must see one playlist, not one per tick
         server = proxy.server;
         http = proxy.client;
-        base = proxy.base;
+        base = "netty".equals(adapter) ? "https://127.0.0.1:" + server.nettyPort() : proxy.base;
         edgeA = new RecordingNode();
         edgeB = new RecordingNode();
         edgeA.behave(s -> hls(s, "A"));
@@ -84,7 +98,7 @@ class HlsProxyTest {
                 .statusCode()).isEqualTo(200);
     }
 
-    @AfterAll
+    @AfterParameterizedClassInvocation
     static void stop() {
         if (edgeA != null) {
             edgeA.close();

@@ -13,12 +13,21 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.Parameter;
+import org.junit.jupiter.params.ParameterizedClass;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.smproxy.config.ProxyConfig;
 import org.smproxy.testing.Https;
 
-/** Both API families over real HTTPS on the embedded server, good requests and bad ones. */
+/**
+ * Both API families over real HTTPS, good requests and bad ones, through each server adapter of the same proxy
+ * (the servlet APIs on Tomcat, the Netty listener): both must answer with the same statuses, headers and bodies.
+ */
+@ParameterizedClass(name = "{0}")
+@ValueSource(strings = {"servlet", "netty"})
 class StandaloneApiTest {
     static final String ADMIN = "admin-secret";
     static final String NODES = "node-secret";
@@ -41,7 +50,11 @@ class StandaloneApiTest {
     static Path dir;
     static StandaloneServer server;
     static HttpClient client;
-    static String base;
+    static String tomcatBase;
+
+    @Parameter
+    String adapter;
+    String base;
 
     @BeforeAll
     static void start() throws Exception {
@@ -56,9 +69,15 @@ class StandaloneApiTest {
         p.setProperty("standalone.https.port", "0");
         p.setProperty("standalone.keystore.file", ks.file().toString());
         p.setProperty("standalone.keystore.password", ks.password());
+        p.setProperty("standalone.netty.port", "0");
         server = StandaloneServer.start(ProxyConfig.fromProperties(p, dir));
         client = Https.trustingClient();
-        base = "https://127.0.0.1:" + server.httpsPort();
+        tomcatBase = "https://127.0.0.1:" + server.httpsPort();
+    }
+
+    @BeforeEach
+    void pickAdapter() {
+        base = "netty".equals(adapter) ? "https://127.0.0.1:" + server.nettyPort() : tomcatBase;
     }
 
     @AfterAll
@@ -68,7 +87,7 @@ class StandaloneApiTest {
         }
     }
 
-    private static HttpResponse<String> get(String path, String... headers) throws Exception {
+    private HttpResponse<String> get(String path, String... headers) throws Exception {
         return Https.send(client, "GET", base + path, null, headers);
     }
 
@@ -77,7 +96,7 @@ class StandaloneApiTest {
         return JSON.readTree(r.body());
     }
 
-    private static void heartbeat(String body) throws Exception {
+    private void heartbeat(String body) throws Exception {
         HttpResponse<String> r = Https.send(client, "POST", base + "/as/v1/nodes/heartbeat", body,
                 "Authorization", "Bearer " + NODES, "Content-Type", "application/json");
         assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
@@ -146,20 +165,29 @@ class StandaloneApiTest {
         String hb = "{\"id\":\"%s\",\"nodeGroup\":\"ng1\",\"role\":\"%s\",\"subGroup\":\"%s\",\"publicAddress\":\"%s\","
                 + "\"httpPort\":5080,\"state\":\"INSERVICE\",\"metrics\":{\"connections.client\":%d},"
                 + "\"streams\":[{\"streamGuid\":\"live/show\",\"publishing\":%s,\"subscribers\":%d}]}";
-        heartbeat(String.format(hb, "hb-origin", "origin", "us-east", "192.0.2.10", 1, "true", 0));
-        heartbeat(String.format(hb, "hb-edge-1", "edge", "us-east", "192.0.2.11", 300, "false", 300));
-        heartbeat(String.format(hb, "hb-edge-2", "edge", "us-west", "192.0.2.12", 20, "false", 20));
-        JsonNode edge = json(get("/as/v1/streams/stream/ng1/subscribe/live/show?subGroup=us-east"));
-        assertThat(edge.get(0).get("serverAddress").asText()).isEqualTo("192.0.2.11");
-        assertThat(edge.get(0).get("subscribers").asInt()).isEqualTo(300);
-        JsonNode sm1 = json(get("/streammanager/api/4.0/event/live/show?action=subscribe"));
-        assertThat(sm1.get("serverAddress").asText()).isEqualTo("192.0.2.12");
-        HttpResponse<String> again = get("/as/v1/streams/stream/ng1/publish/live/show");
-        assertThat(again.statusCode()).isEqualTo(409);
-        JsonNode stats = json(get("/as/v1/streams/stream/ng1/stream/live/show?aggregate=true"));
-        assertThat(stats.get(0).get("subscribers").asInt()).isEqualTo(320);
-        assertThat(json(get("/as/v1/streams/stream/ng1")).size()).isGreaterThanOrEqualTo(3);
-        assertThat(json(get("/streammanager/api/4.0/event/list")).size()).isGreaterThanOrEqualTo(3);
+        try {
+            heartbeat(String.format(hb, "hb-origin", "origin", "us-east", "192.0.2.10", 1, "true", 0));
+            heartbeat(String.format(hb, "hb-edge-1", "edge", "us-east", "192.0.2.11", 300, "false", 300));
+            heartbeat(String.format(hb, "hb-edge-2", "edge", "us-west", "192.0.2.12", 20, "false", 20));
+            JsonNode edge = json(get("/as/v1/streams/stream/ng1/subscribe/live/show?subGroup=us-east"));
+            assertThat(edge.get(0).get("serverAddress").asText()).isEqualTo("192.0.2.11");
+            assertThat(edge.get(0).get("subscribers").asInt()).isEqualTo(300);
+            JsonNode sm1 = json(get("/streammanager/api/4.0/event/live/show?action=subscribe"));
+            assertThat(sm1.get("serverAddress").asText()).isEqualTo("192.0.2.12");
+            HttpResponse<String> again = get("/as/v1/streams/stream/ng1/publish/live/show");
+            assertThat(again.statusCode()).isEqualTo(409);
+            JsonNode stats = json(get("/as/v1/streams/stream/ng1/stream/live/show?aggregate=true"));
+            assertThat(stats.get(0).get("subscribers").asInt()).isEqualTo(320);
+            assertThat(json(get("/as/v1/streams/stream/ng1")).size()).isGreaterThanOrEqualTo(3);
+            assertThat(json(get("/streammanager/api/4.0/event/list")).size()).isGreaterThanOrEqualTo(3);
+        } finally { // the nodes sign off, so the other adapter's run starts from the same cluster
+            for (String id : new String[] {"hb-origin", "hb-edge-1", "hb-edge-2"}) {
+                HttpResponse<String> gone = Https.send(client, "DELETE", base + "/as/v1/nodes/" + id, null,
+                        "Authorization", "Bearer " + NODES);
+                assertThat(gone.statusCode()).isEqualTo(204);
+            }
+        }
+        assertThat(get("/as/v1/streams/stream/ng1/subscribe/live/show").statusCode()).isEqualTo(404);
     }
 
     @Test
@@ -206,5 +234,30 @@ class StandaloneApiTest {
         HttpResponse<String> metrics = get("/as/v1/metrics");
         assertThat(metrics.statusCode()).isEqualTo(200);
         assertThat(metrics.body()).contains("smproxy_cluster_nodes_inservice{nodeGroup=\"ng1\"}");
+    }
+
+    @Test
+    void unknownPathsOversizedBodiesAndHeadAreAnsweredAlike() throws Exception {
+        HttpResponse<String> unknown = get("/as/v1/nothing-here");
+        assertThat(unknown.statusCode()).isEqualTo(404);
+        assertThat(json(unknown).get("error").asText()).contains("no such resource");
+        assertThat(get("/streammanager/api/4.0/nothing").statusCode()).isEqualTo(404);
+        HttpResponse<String> big = Https.send(client, "PUT", base + "/as/v1/admin/nodes/o-eu/state",
+                "{\"state\":\"" + "x".repeat(5000) + "\"}", "Authorization", "Bearer " + ADMIN,
+                "Content-Type", "application/json");
+        assertThat(big.statusCode()).isEqualTo(413);
+        assertThat(json(big).get("error").asText()).contains("larger than 4096 bytes");
+        HttpResponse<String> notJson = Https.send(client, "PUT", base + "/as/v1/admin/nodes/o-eu/state", "{state",
+                "Authorization", "Bearer " + ADMIN, "Content-Type", "application/json");
+        assertThat(notJson.statusCode()).isEqualTo(400);
+        assertThat(json(notJson).get("error").asText()).contains("invalid JSON");
+        HttpResponse<String> head = Https.send(client, "HEAD", base + "/as/v1/health", null);
+        assertThat(head.statusCode()).isEqualTo(200);
+        assertThat(head.body()).isEmpty();
+        assertThat(head.headers().firstValue("Content-Length").map(Integer::parseInt)).hasValueSatisfying(
+                n -> assertThat(n).isPositive());
+        HttpResponse<String> sm1Wrong = Https.send(client, "DELETE", base + "/streammanager/api/4.0/event/live/x", null);
+        assertThat(sm1Wrong.statusCode()).isEqualTo(405);
+        assertThat(json(sm1Wrong).get("errorMessage").asText()).contains("DELETE is not allowed");
     }
 }

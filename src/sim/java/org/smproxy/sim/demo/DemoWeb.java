@@ -20,7 +20,7 @@ import org.apache.catalina.startup.Tomcat;
 import org.smproxy.cluster.ClusterModel;
 import org.smproxy.cluster.Node;
 import org.smproxy.cluster.StreamView;
-import org.smproxy.http.Json;
+import org.smproxy.servlet.Errors;
 
 /**
  * The demo's page on the proxy's own Tomcat, so the page and the proxy share one HTTPS origin (no CORS, one
@@ -206,17 +206,17 @@ final class DemoWeb {
         @Override
         protected void doGet(HttpServletRequest req, HttpServletResponse resp) throws IOException {
             if (cluster == null) {
-                Json.write(resp, 503, Map.of("error", "the proxy is still starting"));
+                Errors.json(resp, 503, Map.of("error", "the proxy is still starting"));
                 return;
             }
             Map<String, Object> view;
             try {
                 view = nodesView();
             } catch (UncheckedIOException e) { // a proxy in another process that did not answer
-                Json.write(resp, 503, Map.of("error", "the proxy's admin API did not answer: " + e.getCause().getMessage()));
+                Errors.json(resp, 503, Map.of("error", "the proxy's admin API did not answer: " + e.getCause().getMessage()));
                 return;
             }
-            Json.write(resp, 200, view);
+            Errors.json(resp, 200, view);
         }
     }
 
@@ -225,7 +225,7 @@ final class DemoWeb {
 
         @Override
         protected void doGet(HttpServletRequest req, HttpServletResponse resp) throws IOException {
-            Json.write(resp, 200, proxyPort == null ? Map.of() : Map.of("proxyPort", proxyPort));
+            Errors.json(resp, 200, proxyPort == null ? Map.of() : Map.of("proxyPort", proxyPort));
         }
     }
 
@@ -237,17 +237,17 @@ final class DemoWeb {
         protected void doPost(HttpServletRequest req, HttpServletResponse resp) throws IOException {
             HlsSource source = hls;
             if (source == null) {
-                Json.write(resp, 503, Map.of("error", "the simulated cluster is still starting"));
+                Errors.json(resp, 503, Map.of("error", "the simulated cluster is still starting"));
                 return;
             }
             String guid;
             try {
                 guid = source.start();
             } catch (IllegalStateException e) {
-                Json.write(resp, 503, Map.of("error", "the simulated nodes cannot make HLS: " + e.getMessage()));
+                Errors.json(resp, 503, Map.of("error", "the simulated nodes cannot make HLS: " + e.getMessage()));
                 return;
             }
-            Json.write(resp, 200, Map.of("streamGuid", guid,
+            Errors.json(resp, 200, Map.of("streamGuid", guid,
                     "playlist", "/as/v1/proxy/hls/" + guid + ".m3u8?nodeGroup=" + nodeGroup));
         }
     }

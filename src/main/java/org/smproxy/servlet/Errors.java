@@ -1,4 +1,4 @@
-package org.smproxy.http;
+package org.smproxy.servlet;
 
 import java.io.IOException;
 
@@ -6,6 +6,10 @@ import javax.servlet.http.HttpServletResponse;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.smproxy.http.ApiException;
+import org.smproxy.http.ErrorDialect;
+import org.smproxy.http.Failures;
+import org.smproxy.http.Json;
 
 /** The one writer of error bodies on servlet responses; the statuses come from {@link Failures}. */
 public final class Errors {
@@ -53,6 +57,17 @@ public final class Errors {
         if (e.retryAfterSeconds() != null) {
             resp.setHeader("Retry-After", String.valueOf(e.retryAfterSeconds()));
         }
-        Json.write(resp, e.status(), dialect.body(e.getMessage(), nowMillis));
+        json(resp, e.status(), dialect.body(e.getMessage(), nowMillis));
+    }
+
+    /** A JSON answer written at once: for the few servlet answers that are not an endpoint's (start-up errors, 404s). */
+    public static void json(HttpServletResponse resp, int status, Object body) throws IOException {
+        byte[] bytes = Json.bytes(body);
+        resp.setStatus(status);
+        resp.setContentType("application/json");
+        resp.setCharacterEncoding("UTF-8");
+        resp.setHeader("Cache-Control", "no-store");
+        resp.setContentLength(bytes.length);
+        resp.getOutputStream().write(bytes);
     }
 }

@@ -1,14 +1,15 @@
 package org.smproxy.api;
 
-import java.io.IOException;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
+import org.smproxy.http.ApiCall;
 import org.smproxy.http.ApiException;
-import org.smproxy.http.ApiServlet;
+import org.smproxy.http.ApiHandler;
 import org.smproxy.http.ErrorDialect;
+import org.smproxy.http.HttpOut;
 import org.smproxy.http.Json;
 import org.smproxy.http.TokenCheck;
 import org.smproxy.store.SessionInfo;
@@ -25,12 +26,12 @@ import org.smproxy.ws.SessionDirectory;
  *         GET    .../clients/{id}     DELETE .../clients/{id}     DELETE .../clients
  * </pre>
  */
-public final class ProxySessionsServlet extends ApiServlet {
+public final class ProxySessionsApi extends ApiHandler {
     private final SessionDirectory sessions;
     private final TokenCheck token;
     private final ErrorDialect dialect;
 
-    public ProxySessionsServlet(SessionDirectory sessions, TokenCheck token, ErrorDialect dialect) {
+    public ProxySessionsApi(SessionDirectory sessions, TokenCheck token, ErrorDialect dialect) {
         super(dialect);
         this.sessions = sessions;
         this.token = token;
@@ -47,18 +48,13 @@ public final class ProxySessionsServlet extends ApiServlet {
                               long creationTime, String replica) {
     }
 
-
     @Override
-    protected void handle(Call call) throws IOException {
-        token.require(call.req());
-        if (dialect == ErrorDialect.SM2) {
-            sm2(call);
-        } else {
-            sm1(call);
-        }
+    protected HttpOut handle(ApiCall call) {
+        token.require(call);
+        return dialect == ErrorDialect.SM2 ? sm2(call) : sm1(call);
     }
 
-    private void sm2(Call call) throws IOException {
+    private HttpOut sm2(ApiCall call) {
         String which = call.rest(0);
         if (which.isEmpty() && "GET".equals(call.method())) {
             Map<String, RtcProxyEntry> body = new LinkedHashMap<>();
@@ -66,29 +62,27 @@ public final class ProxySessionsServlet extends ApiServlet {
                 body.put("NodeKey|" + s.id(), new RtcProxyEntry(s.stream(), s.status(), s.id(), s.createdMillis(),
                         s.replica()));
             }
-            Json.write(call.resp(), 200, body);
+            return HttpOut.json(200, body);
         } else if (!which.isEmpty() && "DELETE".equals(call.method())) {
             kick(which, "No matching sessionId or streamGuid found");
-            call.resp().setStatus(200);
-        } else {
-            throw methodNotAllowed(call, which.isEmpty() ? "GET" : "DELETE");
+            return new HttpOut(200);
         }
+        throw call.methodNotAllowed(which.isEmpty() ? "GET" : "DELETE");
     }
 
-    private void sm1(Call call) throws IOException {
+    private HttpOut sm1(ApiCall call) {
         if (!"clients".equals(call.segment(0)) || call.path().size() > 2) {
-            throw notFound(call);
+            throw call.notFound();
         }
         String id = call.segment(1);
         if (id == null || id.isEmpty()) {
             if ("DELETE".equals(call.method())) {
                 sessions.kickAll("closed by the administrator");
-                call.resp().setStatus(200);
-                return;
+                return new HttpOut(200);
             }
-            requireGet(call);
+            call.allow("GET, DELETE");
             List<ProxyClient> body = new ArrayList<>();
-            String filter = call.req().getParameter("filter");
+            String filter = call.param("filter");
             for (SessionInfo s : sessions.list()) {
                 if (filter == null || "any".equals(filter) || ("healthy".equals(filter) == s.healthy())
                         && ("healthy".equals(filter) || "unhealthy".equals(filter))) {
@@ -98,15 +92,15 @@ public final class ProxySessionsServlet extends ApiServlet {
             if (filter != null && !List.of("any", "healthy", "unhealthy").contains(filter)) {
                 throw new ApiException(400, "'filter' must be any, healthy or unhealthy, not '" + filter + "'");
             }
-            boolean count = "true".equals(call.req().getParameter("count"));
-            Json.write(call.resp(), 200, count ? Map.of("count", body.size(), "timestamp", System.currentTimeMillis()) : body);
+            boolean count = "true".equals(call.param("count"));
+            return HttpOut.json(200, count ? Map.of("count", body.size(), "timestamp", System.currentTimeMillis()) : body);
         } else if ("DELETE".equals(call.method())) {
             kick(id, "proxy client '" + id + "' not found");
-            call.resp().setStatus(200);
+            return new HttpOut(200);
         } else {
-            requireGet(call);
+            call.allow("GET, DELETE");
             SessionInfo s = sessions.get(id).orElseThrow(() -> new ApiException(404, "proxy client '" + id + "' not found"));
-            Json.write(call.resp(), 200, sm1Entry(s));
+            return HttpOut.json(200, sm1Entry(s));
         }
     }
 
@@ -121,9 +115,4 @@ public final class ProxySessionsServlet extends ApiServlet {
                 s.userAgent(), s.clientAddress(), s.secure(), s.createdMillis(), s.replica());
     }
 
-    private static void requireGet(Call call) {
-        if (!"GET".equals(call.method())) {
-            throw methodNotAllowed(call, "GET, DELETE");
-        }
-    }
 }

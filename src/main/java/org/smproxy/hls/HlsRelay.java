@@ -1,16 +1,10 @@
 package org.smproxy.hls;
 
 import java.net.URI;
-import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.CompletableFuture;
-
-import javax.servlet.AsyncContext;
-import javax.servlet.http.HttpServlet;
-import javax.servlet.http.HttpServletRequest;
-import javax.servlet.http.HttpServletResponse;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -19,24 +13,27 @@ import org.smproxy.cluster.Node;
 import org.smproxy.cluster.SelectionRequest;
 import org.smproxy.config.ProxyConfig;
 import org.smproxy.http.ApiException;
-import org.smproxy.http.AsyncIo;
+import org.smproxy.http.Endpoint;
 import org.smproxy.http.ErrorDialect;
-import org.smproxy.http.Errors;
-import org.smproxy.http.Params;
-import org.smproxy.http.SelectionParams;
+import org.smproxy.http.Failures;
+import org.smproxy.http.HttpIn;
+import org.smproxy.http.HttpOut;
+import org.smproxy.http.NodeLeg;
+import org.smproxy.http.Query;
 import org.smproxy.http.RouteTokens;
+import org.smproxy.http.SelectionParams;
 import org.smproxy.http.UpstreamException;
 
 /**
  * HLS through the proxy, which Red5's Stream Manager does not offer: {@code GET/HEAD {base}/{app}/{stream}.m3u8}
  * picks an edge carrying the stream, and the playlist comes back rewritten so every follow-up request routes itself
  * to that edge from any replica. Everything goes through {@link HlsCache}, so a thousand viewers cost an edge one
- * request per segment. Fully asynchronous, LL-HLS blocking reloads included.
+ * request per segment. Fully asynchronous, LL-HLS blocking reloads included. Knows no container: both servers
+ * route here.
  */
-public final class HlsServlet extends HttpServlet {
-    private static final Logger log = LoggerFactory.getLogger(HlsServlet.class);
+public final class HlsRelay implements Endpoint {
+    private static final Logger log = LoggerFactory.getLogger(HlsRelay.class);
     static final String KIND = "hls";
-    /** The proxy's own parameters; everything else (auth, LL-HLS directives) goes to the node. */
     /** Parameters a rewritten URI keeps so follow-up requests authenticate at the node like the playlist did. */
     private static final List<String> AUTH = List.of("username", "password", "token");
 
@@ -47,7 +44,7 @@ public final class HlsServlet extends HttpServlet {
     private final ProxyConfig config;
 
     /** @param cache the server's one HLS cache, shared by both URL families */
-    public HlsServlet(ClusterModel cluster, HlsCache cache, RouteTokens tokens, ProxyConfig config) {
+    public HlsRelay(ClusterModel cluster, HlsCache cache, RouteTokens tokens, ProxyConfig config) {
         this.cluster = cluster;
         this.edges = new EdgePicker(cluster);
         this.cache = cache;
@@ -57,52 +54,58 @@ public final class HlsServlet extends HttpServlet {
 
     /** One request and what the steps found out about it. */
     private static final class Call {
-        final HttpServletRequest req;
-        final HttpServletResponse resp;
+        final HttpIn in;
         final HlsPath path;
+        final Query query;
         final String nodeQuery;
+        /** The path up to the HLS mapping ({@code /as/v1/proxy/hls}): rewritten URIs start with it. */
         final String base;
-        AsyncContext async;
         Node node;
         String prefix;
 
-        Call(HttpServletRequest req, HttpServletResponse resp, HlsPath path, String nodeQuery) {
-            this.req = req;
-            this.resp = resp;
+        Call(HttpIn in, HlsPath path, Query query, String base) {
+            this.in = in;
             this.path = path;
-            this.nodeQuery = nodeQuery;
-            this.base = req.getContextPath() + req.getServletPath();
+            this.query = query;
+            this.nodeQuery = join(query, true);
+            this.base = base;
+        }
+
+        String describe() {
+            return in.describe();
         }
     }
 
     @Override
-    protected void service(HttpServletRequest req, HttpServletResponse resp) {
+    public int maxBodyBytes() {
+        return 0; // GET and HEAD only
+    }
+
+    @Override
+    public CompletableFuture<HttpOut> serve(HttpIn in, String path, String within, NodeLeg leg) {
         Call call;
         try {
-            if (!"GET".equals(req.getMethod()) && !"HEAD".equals(req.getMethod())) {
-                resp.setHeader("Allow", "GET, HEAD");
-                throw new ApiException(405, "method " + req.getMethod() + " is not allowed (allowed: GET, HEAD)");
+            if (!"GET".equals(in.method()) && !"HEAD".equals(in.method())) {
+                throw ApiException.methodNotAllowed(in.method(), "GET, HEAD");
             }
-            String info = req.getPathInfo() == null ? "" : req.getPathInfo().substring(1);
-            call = new Call(req, resp, HlsPath.parse(info), nodeQuery(req.getQueryString()));
+            String info = within == null ? "" : within.substring(1);
+            String base = within == null ? path : path.substring(0, path.length() - within.length());
+            call = new Call(in, HlsPath.parse(info), Query.parse(in.rawQuery()), base);
         } catch (RuntimeException e) {
-            writeErrorNow(resp, e);
-            return;
+            return CompletableFuture.completedFuture(refuse(in, e));
         }
-        call.async = req.startAsync();
-        call.async.setTimeout(0);
-        fetch(call, true).whenComplete((entry, failure) -> {
+        return fetch(call, true).handle((entry, failure) -> {
             try {
-                if (failure == null) {
-                    respond(call, entry);
-                } else {
-                    fail(call, failure);
-                }
+                return failure == null ? respond(call, entry) : fail(call, failure);
             } catch (RuntimeException e) {
-                log.error("{}: writing the answer failed", req.getRequestURI(), e);
-                call.async.complete();
+                return fail(call, e);
             }
         });
+    }
+
+    @Override
+    public HttpOut refuse(HttpIn in, Throwable failure) {
+        return HttpOut.error(Failures.toApi(failure), ErrorDialect.SM2, System.currentTimeMillis());
     }
 
     /** The node's object for this call; an entry playlist whose edge is down is asked once of another edge. */
@@ -119,10 +122,10 @@ public final class HlsServlet extends HttpServlet {
                 return CompletableFuture.completedFuture(entry);
             }
             Throwable cause = failure.getCause() != null ? failure.getCause() : failure;
-            if (cause instanceof UpstreamException && ((UpstreamException) cause).kind() != UpstreamException.Kind.BAD_RESPONSE) {
+            if (cause instanceof UpstreamException u && u.kind() != UpstreamException.Kind.BAD_RESPONSE) {
                 edges.failed(call.node);
                 if (mayRetry && call.path.isEntry()) {
-                    log.warn("HLS {}: {}; trying another edge", call.req.getRequestURI(), cause.getMessage());
+                    log.warn("HLS {}: {}; trying another edge", call.describe(), cause.getMessage());
                     return fetch(call, false);
                 }
             }
@@ -134,11 +137,11 @@ public final class HlsServlet extends HttpServlet {
     private URI route(Call call) {
         String path;
         if (call.path.isEntry()) {
-            String group = Params.first(call.req, "nodeGroup");
-            SelectionRequest sel = SelectionParams.read(call.req::getParameter, group != null ? group
+            String group = call.query.get("nodeGroup");
+            SelectionRequest sel = SelectionParams.read(call.query::get, group != null && !group.isEmpty() ? group
                     : call.base.startsWith("/streammanager") ? cluster.sm1GroupName() : ClusterModel.DEFAULT_ALIAS,
                     call.path.stream().value(), false, false);
-            call.node = edges.pick(sel, call.req.getRemoteAddr() + "|" + call.path.stream());
+            call.node = edges.pick(sel, call.in.remoteAddress() + "|" + call.path.stream());
             path = "/" + call.path.stream().value() + ".m3u8";
             call.prefix = "/" + call.path.stream().scope() + "/";
         } else {
@@ -155,54 +158,41 @@ public final class HlsServlet extends HttpServlet {
                 + (call.nodeQuery.isEmpty() ? "" : "?" + call.nodeQuery));
     }
 
-    private void respond(Call call, HlsCache.Entry entry) {
-        HttpServletResponse resp = call.resp;
+    private HttpOut respond(Call call, HlsCache.Entry entry) {
         boolean playlist = call.path.isPlaylist();
-        resp.setHeader("ETag", entry.etag());
-        resp.setHeader("Cache-Control", playlist ? "no-cache"
-                : "public, max-age=" + config.hls().segmentTtl().toSeconds());
+        String cacheControl = playlist ? "no-cache" : "public, max-age=" + config.hls().segmentTtl().toSeconds();
         String type = entry.contentType() != null ? entry.contentType() : typeOf(call);
-        resp.setContentType(type);
-        String inm = call.req.getHeader("If-None-Match");
+        String inm = call.in.header("If-None-Match");
         if (inm != null && (inm.equals(entry.etag()) || inm.equals("*"))) {
-            resp.setStatus(304);
-            call.async.complete();
-            return;
+            return new HttpOut(304).header("ETag", entry.etag()).header("Cache-Control", cacheControl);
         }
         byte[] body = playlist ? rewrite(call, entry) : entry.body();
-        int from = 0;
-        int to = body.length - 1;
-        resp.setHeader("Accept-Ranges", playlist ? "none" : "bytes");
-        String range = playlist ? null : call.req.getHeader("Range");
+        String range = playlist ? null : call.in.header("Range");
         if (range != null && range.startsWith("bytes=") && !range.contains(",")) {
             long[] r = parseRange(range.substring(6), body.length);
             if (r == null) {
-                resp.setHeader("Content-Range", "bytes */" + body.length);
-                fail(call, new ApiException(416, "range " + range + " is outside the " + body.length + " bytes"));
-                return;
+                return fail(call, new ApiException(416, "range " + range + " is outside the " + body.length + " bytes"))
+                        .header("Content-Range", "bytes */" + body.length);
             }
-            from = (int) r[0];
-            to = (int) r[1];
-            resp.setStatus(206);
-            resp.setHeader("Content-Range", "bytes " + from + "-" + to + "/" + body.length);
-        } else {
-            resp.setStatus(200);
+            int from = (int) r[0];
+            int to = (int) r[1];
+            return headers(new HttpOut(206), entry, cacheControl, type, "bytes")
+                    .header("Content-Range", "bytes " + from + "-" + to + "/" + body.length)
+                    .body(java.util.Arrays.copyOfRange(body, from, to + 1));
         }
-        int length = to - from + 1;
-        resp.setContentLength(length);
-        if ("HEAD".equals(call.req.getMethod())) {
-            call.async.complete();
-            return;
-        }
-        byte[] out = from == 0 && length == body.length ? body : java.util.Arrays.copyOfRange(body, from, to + 1);
-        AsyncIo.writeAndComplete(call.async, out);
+        return headers(new HttpOut(200), entry, cacheControl, type, playlist ? "none" : "bytes").body(body);
+    }
+
+    private static HttpOut headers(HttpOut out, HlsCache.Entry entry, String cacheControl, String type, String ranges) {
+        return out.header("ETag", entry.etag()).header("Cache-Control", cacheControl).header("Content-Type", type)
+                .header("Accept-Ranges", ranges);
     }
 
     /** Every URI on the edge, under the playlist's own folder, becomes a proxy URL carrying a token for that edge. */
     private byte[] rewrite(Call call, HlsCache.Entry entry) {
         Node node = call.node;
         String token = tokens.issue(new RouteTokens.Route(node.id(), KIND, call.prefix));
-        String auth = authSuffix(call.req);
+        String auth = join(call.query, false);
         URI playlistUri = URI.create("http://" + node.upstreamHost(config.usePrivateAddress()) + ":" + node.httpPort()
                 + (call.path.isEntry() ? "/" + call.path.stream().value() + ".m3u8" : call.path.nodePath()));
         String text = new String(entry.body(), StandardCharsets.UTF_8);
@@ -223,41 +213,16 @@ public final class HlsServlet extends HttpServlet {
         return rewritten.getBytes(StandardCharsets.UTF_8);
     }
 
-    private static String authSuffix(HttpServletRequest req) {
-        StringBuilder s = new StringBuilder();
-        String raw = req.getQueryString();
-        if (raw == null) {
-            return "";
-        }
-        for (String pair : raw.split("&")) {
-            int eq = pair.indexOf('=');
-            String key = URLDecoder.decode(eq < 0 ? pair : pair.substring(0, eq), StandardCharsets.UTF_8);
-            if (AUTH.contains(key)) {
-                s.append(s.length() == 0 ? "" : "&").append(pair);
-            }
-        }
-        return s.toString();
-    }
-
-    /** The client's query for the node, as the client wrote it, minus the proxy's own parameters. */
-    private static String nodeQuery(String raw) {
-        if (raw == null || raw.isEmpty()) {
-            return "";
-        }
-        if (raw.length() > 4096) {
-            throw new ApiException(414, "query string is longer than 4096 characters");
-        }
+    /**
+     * The client's pairs as written: for the node ({@code forNode}: all but the proxy's own parameters), or the
+     * credentials a rewritten URI carries on.
+     */
+    private static String join(Query query, boolean forNode) {
         StringBuilder q = new StringBuilder();
-        for (String pair : raw.split("&")) {
-            int eq = pair.indexOf('=');
-            String key;
-            try {
-                key = URLDecoder.decode(eq < 0 ? pair : pair.substring(0, eq), StandardCharsets.UTF_8);
-            } catch (IllegalArgumentException e) {
-                throw new ApiException(400, "malformed query parameter");
-            }
-            if (!pair.isEmpty() && !SelectionParams.PROXY_ONLY.contains(key)) {
-                q.append(q.length() == 0 ? "" : "&").append(pair);
+        for (Query.Pair p : query.pairs()) {
+            boolean take = forNode ? !SelectionParams.PROXY_ONLY.contains(p.key()) : AUTH.contains(p.key());
+            if (take) {
+                q.append(q.length() == 0 ? "" : "&").append(p.raw());
             }
         }
         return q.toString();
@@ -298,33 +263,17 @@ public final class HlsServlet extends HttpServlet {
         return p.endsWith(".aac") ? "audio/aac" : "video/mp4";
     }
 
-    private void fail(Call call, Throwable failure) {
-        HttpServletResponse resp = call.resp;
+    /** A node's own refusal passes through with its status and body; the proxy's failures get the one map. */
+    private HttpOut fail(Call call, Throwable failure) {
         Throwable cause = failure.getCause() != null && !(failure instanceof ApiException) ? failure.getCause() : failure;
-        if (cause instanceof HlsCache.NodeStatus) {
-            HlsCache.NodeStatus ns = (HlsCache.NodeStatus) cause;
-            resp.setStatus(ns.status);
-            if (ns.contentType != null) {
-                resp.setContentType(ns.contentType);
-            }
-            resp.setHeader("Cache-Control", "no-store");
-            resp.setContentLength(ns.body.length);
-            AsyncIo.writeAndComplete(call.async, ns.body);
-            return;
+        if (cause instanceof HlsCache.NodeStatus ns) {
+            HttpOut out = new HttpOut(ns.status).header("Cache-Control", "no-store").body(ns.body);
+            return ns.contentType == null ? out : out.header("Content-Type", ns.contentType);
         }
-        ApiException e = Errors.toApi(cause);
+        ApiException e = Failures.toApi(cause);
         if (e.status() >= 500) {
-            log.warn("HLS {}: {} ({})", call.req.getRequestURI(), e.getMessage(), e.status());
+            log.warn("HLS {}: {} ({})", call.describe(), e.getMessage(), e.status());
         }
-        AsyncIo.writeAndComplete(call.async, Errors.prepare(resp, e));
+        return HttpOut.error(e, ErrorDialect.SM2, System.currentTimeMillis());
     }
-
-    private static void writeErrorNow(HttpServletResponse resp, RuntimeException failure) {
-        try {
-            Errors.write(resp, ErrorDialect.SM2, failure, System.currentTimeMillis());
-        } catch (java.io.IOException e) {
-            log.debug("client went away before its error: {}", e.toString());
-        }
-    }
-
 }

@@ -1,6 +1,5 @@
 package org.smproxy.api;
 
-import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -9,8 +8,10 @@ import org.smproxy.cluster.Node;
 import org.smproxy.cluster.SelectionRequest;
 import org.smproxy.cluster.StreamGuid;
 import org.smproxy.cluster.StreamView;
-import org.smproxy.http.ApiServlet;
+import org.smproxy.http.ApiCall;
+import org.smproxy.http.ApiHandler;
 import org.smproxy.http.ErrorDialect;
+import org.smproxy.http.HttpOut;
 import org.smproxy.http.Json;
 import org.smproxy.http.Params;
 import org.smproxy.http.SelectionParams;
@@ -19,67 +20,63 @@ import org.smproxy.http.SelectionParams;
  * SM 2.0 Streams API under {@code /as/v1/streams}: get server for publish or subscribe, list streams, stream stats.
  * Same paths, parameters, JSON and statuses as Red5's AS-Streams (wire reference §3).
  */
-public final class StreamsServlet extends ApiServlet {
+public final class StreamsApi extends ApiHandler {
     private final ClusterModel cluster;
 
-    public StreamsServlet(ClusterModel cluster) {
+    public StreamsApi(ClusterModel cluster) {
         super(ErrorDialect.SM2);
         this.cluster = cluster;
     }
 
-
     @Override
-    protected void handle(Call call) throws IOException {
+    protected HttpOut handle(ApiCall call) {
         if (!"stream".equals(call.segment(0)) || call.segment(1) == null || call.segment(1).isEmpty()) {
-            throw notFound(call);
+            throw call.notFound();
         }
-        if (!"GET".equals(call.method())) {
-            throw methodNotAllowed(call, "GET");
-        }
+        call.allow("GET");
         String group = call.segment(1);
         String action = call.segment(2);
         if (action == null || action.isEmpty()) {
-            list(call, group);
-            return;
+            return list(call, group);
         }
         StreamGuid guid = new StreamGuid(call.rest(3));
         switch (action) {
-            case "publish": publish(call, group, guid); break;
-            case "subscribe": subscribe(call, group, guid); break;
-            case "stream": stats(call, group, guid); break;
-            default: throw notFound(call);
+            case "publish": return publish(call, group, guid);
+            case "subscribe": return subscribe(call, group, guid);
+            case "stream": return stats(call, group, guid);
+            default: throw call.notFound();
         }
     }
 
-    private void publish(Call call, String group, StreamGuid guid) throws IOException {
-        List<Node> nodes = cluster.selectPublish(SelectionParams.read(call.req()::getParameter, group, guid.value(),
+    private HttpOut publish(ApiCall call, String group, StreamGuid guid) {
+        List<Node> nodes = cluster.selectPublish(SelectionParams.read(call::param, group, guid.value(),
                 true, true));
         List<StreamEndpoint> body = new ArrayList<>(nodes.size());
         for (Node n : nodes) {
             body.add(StreamEndpoint.of(guid.value(), n, 0));
         }
-        Json.write(call.resp(), 200, body);
+        return HttpOut.json(200, body);
     }
 
-    private void subscribe(Call call, String group, StreamGuid guid) throws IOException {
-        SelectionRequest req = SelectionParams.read(call.req()::getParameter, group, guid.value(), false, true);
+    private HttpOut subscribe(ApiCall call, String group, StreamGuid guid) {
+        SelectionRequest req = SelectionParams.read(call::param, group, guid.value(), false, true);
         List<Node> nodes = cluster.selectSubscribe(req);
         StreamView view = cluster.stream(req.nodeGroup(), guid.value()).orElse(null);
         List<StreamEndpoint> body = new ArrayList<>(nodes.size());
         for (Node n : nodes) {
             body.add(StreamEndpoint.of(guid.value(), n, subscribersOn(view, n)));
         }
-        Json.write(call.resp(), 200, body);
+        return HttpOut.json(200, body);
     }
 
-    private void stats(Call call, String group, StreamGuid guid) throws IOException {
+    private HttpOut stats(ApiCall call, String group, StreamGuid guid) {
         StreamView view = cluster.stream(group, guid.value()).orElseThrow(
                 () -> new org.smproxy.http.ApiException(404, "stream '" + guid + "' not found in node group '" + group + "'"));
-        Json.write(call.resp(), 200, entries(List.of(view), Params.bool(call.req(), "aggregate", false)));
+        return HttpOut.json(200, entries(List.of(view), Params.bool("aggregate", call.param("aggregate"), false)));
     }
 
-    private void list(Call call, String group) throws IOException {
-        Json.write(call.resp(), 200, entries(cluster.streams(group), Params.bool(call.req(), "aggregate", false)));
+    private HttpOut list(ApiCall call, String group) {
+        return HttpOut.json(200, entries(cluster.streams(group), Params.bool("aggregate", call.param("aggregate"), false)));
     }
 
     /** One entry per node carrying each stream, or with {@code aggregate} one per stream with the subscribers summed. */

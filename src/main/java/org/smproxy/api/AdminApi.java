@@ -1,6 +1,5 @@
 package org.smproxy.api;
 
-import java.io.IOException;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -10,9 +9,11 @@ import org.smproxy.cluster.ClusterModel;
 import org.smproxy.cluster.Node;
 import org.smproxy.cluster.NodeState;
 import org.smproxy.cluster.StreamView;
+import org.smproxy.http.ApiCall;
 import org.smproxy.http.ApiException;
-import org.smproxy.http.ApiServlet;
+import org.smproxy.http.ApiHandler;
 import org.smproxy.http.ErrorDialect;
+import org.smproxy.http.HttpOut;
 import org.smproxy.http.Json;
 import org.smproxy.http.TokenCheck;
 import org.smproxy.store.ClusterStore;
@@ -29,7 +30,7 @@ import org.smproxy.store.ClusterStore;
  * GET    .../admin/streams
  * </pre>
  */
-public final class AdminServlet extends ApiServlet {
+public final class AdminApi extends ApiHandler {
     private static final int MAX_BODY = 4096;
 
     private final ClusterModel cluster;
@@ -37,7 +38,7 @@ public final class AdminServlet extends ApiServlet {
     private final TokenCheck token;
 
     /** Reads answer from the local view; changes go through the store, so every replica makes them. */
-    public AdminServlet(ClusterModel cluster, ClusterStore store, TokenCheck token, ErrorDialect dialect) {
+    public AdminApi(ClusterModel cluster, ClusterStore store, TokenCheck token, ErrorDialect dialect) {
         super(dialect);
         this.cluster = cluster;
         this.store = store;
@@ -48,28 +49,32 @@ public final class AdminServlet extends ApiServlet {
     public record StateChange(String state) {
     }
 
-
     @Override
-    protected void handle(Call call) throws IOException {
-        token.require(call.req());
-        String collection = call.segment(0);
-        if ("nodes".equals(collection)) {
-            nodes(call);
-        } else if ("streams".equals(collection) && call.path().size() == 1) {
-            requireGet(call);
-            streams(call);
-        } else {
-            throw notFound(call);
-        }
+    public int maxBodyBytes() {
+        return MAX_BODY;
     }
 
-    private void nodes(Call call) throws IOException {
+    @Override
+    protected HttpOut handle(ApiCall call) {
+        token.require(call);
+        String collection = call.segment(0);
+        if ("nodes".equals(collection)) {
+            return nodes(call);
+        }
+        if ("streams".equals(collection) && call.path().size() == 1) {
+            call.allow("GET");
+            return streams(call);
+        }
+        throw call.notFound();
+    }
+
+    private HttpOut nodes(ApiCall call) {
         String id = call.segment(1);
         int depth = call.path().size();
         if (depth == 1) {
-            requireGet(call);
-            String group = call.req().getParameter("nodeGroup");
-            String state = call.req().getParameter("state");
+            call.allow("GET");
+            String group = call.param("nodeGroup");
+            String state = call.param("state");
             NodeState wanted = state == null ? null : parseState(state);
             List<NodeJson> body = new ArrayList<>();
             for (Node n : cluster.nodes()) {
@@ -77,26 +82,25 @@ public final class AdminServlet extends ApiServlet {
                     body.add(NodeJson.of(n, cluster.nowMillis()));
                 }
             }
-            Json.write(call.resp(), 200, body);
+            return HttpOut.json(200, body);
         } else if (depth == 2 && "GET".equals(call.method())) {
-            Json.write(call.resp(), 200, NodeJson.of(node(id), cluster.nowMillis()));
+            return HttpOut.json(200, NodeJson.of(node(id), cluster.nowMillis()));
         } else if (depth == 2 && "DELETE".equals(call.method())) {
             node(id);
             store.remove(id, "removed by operator");
-            call.resp().setStatus(204);
+            return new HttpOut(204);
         } else if (depth == 3 && "state".equals(call.segment(2))) {
-            state(call, id);
+            return state(call, id);
         } else if (depth == 2) {
-            throw methodNotAllowed(call, "GET, DELETE");
-        } else {
-            throw notFound(call);
+            throw call.methodNotAllowed("GET, DELETE");
         }
+        throw call.notFound();
     }
 
-    private void state(Call call, String id) throws IOException {
+    private HttpOut state(ApiCall call, String id) {
         Node changed;
         if ("PUT".equals(call.method()) || "POST".equals(call.method())) {
-            StateChange change = Json.read(call.req().getInputStream(), MAX_BODY, StateChange.class);
+            StateChange change = call.body(StateChange.class);
             if (change.state() == null) {
                 throw new ApiException(400, "'state' is required, e.g. {\"state\":\"SOFT_SUNSET\"}");
             }
@@ -104,12 +108,12 @@ public final class AdminServlet extends ApiServlet {
         } else if ("DELETE".equals(call.method())) {
             changed = store.setAdminState(id, null);
         } else {
-            throw methodNotAllowed(call, "PUT, DELETE");
+            throw call.methodNotAllowed("PUT, DELETE");
         }
-        Json.write(call.resp(), 200, NodeJson.of(changed, cluster.nowMillis()));
+        return HttpOut.json(200, NodeJson.of(changed, cluster.nowMillis()));
     }
 
-    private void streams(Call call) throws IOException {
+    private HttpOut streams(ApiCall call) {
         Map<String, List<StreamEndpoint>> body = new LinkedHashMap<>();
         long now = cluster.nowMillis();
         for (String group : cluster.groupNames()) {
@@ -121,7 +125,7 @@ public final class AdminServlet extends ApiServlet {
             }
             body.put(group, entries);
         }
-        Json.write(call.resp(), 200, body);
+        return HttpOut.json(200, body);
     }
 
     private Node node(String id) {
@@ -136,9 +140,4 @@ public final class AdminServlet extends ApiServlet {
         }
     }
 
-    private static void requireGet(Call call) {
-        if (!"GET".equals(call.method())) {
-            throw methodNotAllowed(call, "GET");
-        }
-    }
 }

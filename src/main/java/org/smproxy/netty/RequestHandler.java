@@ -5,7 +5,6 @@ import java.net.URI;
 import java.util.ArrayDeque;
 import java.util.Locale;
 import java.util.Map;
-import java.util.function.Supplier;
 
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelFutureListener;
@@ -17,6 +16,7 @@ import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaderValues;
+import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
@@ -27,30 +27,31 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.smproxy.http.ApiException;
 import org.smproxy.http.Cors;
+import org.smproxy.http.Endpoint;
+import org.smproxy.http.ErrorDialect;
 import org.smproxy.http.HttpIn;
 import org.smproxy.http.HttpOut;
-import org.smproxy.whip.RelayPath;
-import org.smproxy.whip.WhipWhepRelay;
+import org.smproxy.http.RouteTable;
 
 /**
- * One client connection on the Netty listener: each whole request goes to {@link WhipWhepRelay} with this loop's
- * node leg, and its answer is written back in order. Requests a client pipelines wait here; past a few, reading
+ * One client connection on the Netty listener: each whole request goes to the endpoint the {@link RouteTable} names
+ * for its path, with this loop's node leg, and its answer is written back in order. Requests a client pipelines wait here; past a few, reading
  * pauses until they are answered. Runs on the connection's loop only.
  */
-final class RelayHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
-    private static final Logger log = LoggerFactory.getLogger(RelayHandler.class);
+final class RequestHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
+    private static final Logger log = LoggerFactory.getLogger(RequestHandler.class);
     /** Pipelined requests held before reading pauses: bounded memory per connection without a toggle per request. */
     private static final int MAX_WAITING = 8;
 
     /** What every connection of one listener shares; {@code legs} gives each event loop its own node leg. */
-    record Shared(WhipWhepRelay relay, Cors cors, Map<EventLoop, NettyNodeLeg> legs) {
+    record Shared(RouteTable routes, Cors cors, Map<EventLoop, NettyNodeLeg> legs) {
     }
 
     private final Shared shared;
     private final ArrayDeque<FullHttpRequest> waiting = new ArrayDeque<>();
     private boolean busy;
 
-    RelayHandler(Shared shared) {
+    RequestHandler(Shared shared) {
         super(false);
         this.shared = shared;
     }
@@ -65,22 +66,54 @@ final class RelayHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
             return;
         }
         busy = true;
-        relay(ctx, clientToProxy);
+        serve(ctx, clientToProxy);
     }
 
-    private void relay(ChannelHandlerContext ctx, FullHttpRequest clientToProxy) {
+    private void serve(ChannelHandlerContext ctx, FullHttpRequest clientToProxy) {
         HttpIn in = new NettyIn(clientToProxy, (InetSocketAddress) ctx.channel().remoteAddress());
         Cors.Verdict cors = shared.cors.check(in.method(), in::header, System.currentTimeMillis());
         if (cors.answer() != null) {
             respond(ctx, clientToProxy, cors, cors.answer());
             return;
         }
-        if (clientToProxy.decoderResult().isFailure()) {
-            respond(ctx, clientToProxy, cors, shared.relay.refuse(in, undecodable(clientToProxy.decoderResult().cause())));
+        if (clientToProxy.decoderResult().isFailure()) { // no path to route by: the line or headers are unreadable
+            respond(ctx, clientToProxy, cors, HttpOut.error(undecodable(clientToProxy.decoderResult().cause()),
+                    ErrorDialect.SM2, System.currentTimeMillis()));
             return;
         }
-        shared.relay.relay(in, path(in.path()), shared.legs.get(ctx.channel().eventLoop()))
-                .thenAccept(answer -> respond(ctx, clientToProxy, cors, answer));
+        String path;
+        RouteTable.Match match;
+        try {
+            path = decodePath(in.path());
+            match = shared.routes.match(path);
+        } catch (ApiException e) {
+            respond(ctx, clientToProxy, cors, HttpOut.error(e, ErrorDialect.SM2, System.currentTimeMillis()));
+            return;
+        }
+        if (match == null) {
+            respond(ctx, clientToProxy, cors, HttpOut.error(new ApiException(404, "no such resource: " + in.describe()),
+                    ErrorDialect.SM2, System.currentTimeMillis()));
+            return;
+        }
+        Endpoint endpoint = match.endpoint();
+        if (clientToProxy.content().readableBytes() > endpoint.maxBodyBytes()) { // a chunked body past its route's limit
+            respond(ctx, clientToProxy, cors, endpoint.refuse(in, tooLarge(endpoint.maxBodyBytes())));
+            return;
+        }
+        EventLoop loop = ctx.channel().eventLoop();
+        endpoint.serve(in, path, match.within(), shared.legs.get(loop)).thenAccept(answer -> {
+            // This handler's state is the loop's: an endpoint that answers from elsewhere (HLS, through the shared
+            // cache's client) hands the answer back to it.
+            if (loop.inEventLoop()) {
+                respond(ctx, clientToProxy, cors, answer);
+            } else {
+                loop.execute(() -> respond(ctx, clientToProxy, cors, answer));
+            }
+        });
+    }
+
+    static ApiException tooLarge(int maxBody) {
+        return new ApiException(413, "request body is larger than " + maxBody + " bytes");
     }
 
     /** What the servlet container answers to a request line or headers past its limits, with the reason. */
@@ -94,17 +127,8 @@ final class RelayHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
         return new ApiException(400, "malformed HTTP request");
     }
 
-    /** Both URL families on one port: {@code /as/v1/proxy/...} is SM 2.0, anything else Red5's WHProxy shape. */
-    private static Supplier<RelayPath> path(String raw) {
-        return () -> {
-            String path = decodePath(raw);
-            return path.startsWith(RelayPath.SM2_BASE) ? RelayPath.sm2(path.substring(RelayPath.SM2_BASE.length()))
-                    : RelayPath.sm1(path.substring(1));
-        };
-    }
-
     /** As a servlet container: %XX decoded, but an encoded slash or backslash, which would move segments, refused. */
-    private static String decodePath(String raw) {
+    static String decodePath(String raw) {
         if (raw.indexOf('%') < 0) {
             return raw;
         }
@@ -123,13 +147,18 @@ final class RelayHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
         FullHttpResponse r = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1,
                 HttpResponseStatus.valueOf(answer.status()), Unpooled.wrappedBuffer(answer.body()));
         answer.forEachHeader(r.headers()::add);
-        r.headers().setInt(HttpHeaderNames.CONTENT_LENGTH, answer.body().length);
+        if (answer.status() != 204 && answer.status() != 304) { // no body, and no length that would claim one
+            r.headers().setInt(HttpHeaderNames.CONTENT_LENGTH, answer.body().length);
+        }
         return r;
     }
 
     /** Writes the answer, then takes the next waiting request or resumes reading; closes if the client asked. */
     private void respond(ChannelHandlerContext ctx, FullHttpRequest clientToProxy, Cors.Verdict cors, HttpOut answer) {
         FullHttpResponse p2c = toNetty(answer);
+        if (clientToProxy.method() == HttpMethod.HEAD) {
+            p2c.content().clear(); // the length stays: a HEAD answer says how long the GET's body would be
+        }
         for (Map.Entry<String, String> h : cors.headers()) {
             p2c.headers().add(h.getKey(), h.getValue());
         }
@@ -143,7 +172,7 @@ final class RelayHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
         ctx.writeAndFlush(p2c);
         FullHttpRequest next = waiting.poll();
         if (next != null) {
-            relay(ctx, next);
+            serve(ctx, next);
             return;
         }
         busy = false;

@@ -1,6 +1,5 @@
 package org.smproxy.api;
 
-import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -9,9 +8,11 @@ import org.smproxy.cluster.Node;
 import org.smproxy.cluster.SelectionRequest;
 import org.smproxy.cluster.StreamGuid;
 import org.smproxy.cluster.StreamView;
+import org.smproxy.http.ApiCall;
 import org.smproxy.http.ApiException;
-import org.smproxy.http.ApiServlet;
+import org.smproxy.http.ApiHandler;
 import org.smproxy.http.ErrorDialect;
+import org.smproxy.http.HttpOut;
 import org.smproxy.http.Json;
 import org.smproxy.http.SelectionParams;
 
@@ -19,10 +20,10 @@ import org.smproxy.http.SelectionParams;
  * SM 1.x event API under {@code /streammanager/api/4.0/event} (and 3.1, same shapes): an origin for a broadcaster,
  * an edge for a subscriber (wire reference §4). SM 1.x URLs name no node group, so the configured one is used.
  */
-public final class EventServlet extends ApiServlet {
+public final class EventApi extends ApiHandler {
     private final ClusterModel cluster;
 
-    public EventServlet(ClusterModel cluster) {
+    public EventApi(ClusterModel cluster) {
         super(ErrorDialect.SM1);
         this.cluster = cluster;
     }
@@ -36,25 +37,21 @@ public final class EventServlet extends ApiServlet {
                                int subscribers) {
     }
 
-
     @Override
-    protected void handle(Call call) throws IOException {
-        if (!"GET".equals(call.method())) {
-            throw methodNotAllowed(call, "GET");
-        }
+    protected HttpOut handle(ApiCall call) {
+        call.allow("GET");
         if (call.path().size() == 1 && "list".equals(call.segment(0))) {
-            list(call);
-            return;
+            return list(call);
         }
         if (call.path().size() < 2) {
             throw new ApiException(400, "expected /event/<scope>/<stream>?action=broadcast|subscribe");
         }
         StreamGuid guid = new StreamGuid(call.rest(0));
-        String action = call.req().getParameter("action");
+        String action = call.param("action");
         String group = cluster.sm1GroupName();
         boolean broadcast = "broadcast".equals(action);
         // Red5 1.x has both region and geozone; a geozone is a parent sub-group here, so both are a preference list.
-        SelectionRequest sel = broadcast || "subscribe".equals(action) ? SelectionParams.read(call.req()::getParameter,
+        SelectionRequest sel = broadcast || "subscribe".equals(action) ? SelectionParams.read(call::param,
                 group, guid.value(), broadcast, true, "region", "geozone") : null;
         int endpoints = sel == null ? 1 : sel.endpoints();
         List<Node> nodes;
@@ -69,10 +66,10 @@ public final class EventServlet extends ApiServlet {
         for (Node n : nodes) {
             answers.add(new EventAnswer(guid.name(), "/" + guid.scope(), n.address(), n.subGroup()));
         }
-        Json.write(call.resp(), 200, endpoints == 1 ? answers.get(0) : answers);
+        return HttpOut.json(200, endpoints == 1 ? answers.get(0) : answers);
     }
 
-    private void list(Call call) throws IOException {
+    private HttpOut list(ApiCall call) {
         List<ListedStream> body = new ArrayList<>();
         for (StreamView s : cluster.streams(cluster.sm1GroupName())) {
             StreamGuid guid = new StreamGuid(s.streamGuid());
@@ -82,6 +79,6 @@ public final class EventServlet extends ApiServlet {
                         at.publishing() ? "origin" : "edge", at.subscribers()));
             }
         }
-        Json.write(call.resp(), 200, body);
+        return HttpOut.json(200, body);
     }
 }

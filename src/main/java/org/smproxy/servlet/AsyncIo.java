@@ -1,4 +1,4 @@
-package org.smproxy.http;
+package org.smproxy.servlet;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -11,6 +11,7 @@ import javax.servlet.ServletInputStream;
 import javax.servlet.ServletOutputStream;
 import javax.servlet.WriteListener;
 import javax.servlet.http.HttpServletRequest;
+import org.smproxy.http.ApiException;
 
 /**
  * Non-blocking request and response bodies for async servlets: a slow client never holds a container thread, and

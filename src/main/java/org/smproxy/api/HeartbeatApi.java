@@ -1,6 +1,5 @@
 package org.smproxy.api;
 
-import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -11,9 +10,11 @@ import org.smproxy.cluster.Node;
 import org.smproxy.cluster.NodeReport;
 import org.smproxy.cluster.NodeState;
 import org.smproxy.cluster.Role;
+import org.smproxy.http.ApiCall;
 import org.smproxy.http.ApiException;
-import org.smproxy.http.ApiServlet;
+import org.smproxy.http.ApiHandler;
 import org.smproxy.http.ErrorDialect;
+import org.smproxy.http.HttpOut;
 import org.smproxy.http.Json;
 import org.smproxy.http.TokenCheck;
 import org.smproxy.store.ClusterStore;
@@ -28,7 +29,7 @@ import org.smproxy.store.ClusterStore;
  * DELETE .../nodes/{id}        the node leaves now instead of timing out
  * </pre>
  */
-public final class HeartbeatServlet extends ApiServlet {
+public final class HeartbeatApi extends ApiHandler {
     /** A node carrying thousands of streams still fits; anything larger is not a heartbeat. */
     private static final int MAX_BODY = 4 * 1024 * 1024;
 
@@ -38,7 +39,7 @@ public final class HeartbeatServlet extends ApiServlet {
     private final Duration interval;
     private final Duration timeout;
 
-    public HeartbeatServlet(ClusterModel cluster, ClusterStore store, TokenCheck secret, Duration interval, Duration timeout,
+    public HeartbeatApi(ClusterModel cluster, ClusterStore store, TokenCheck secret, Duration interval, Duration timeout,
                             ErrorDialect dialect) {
         super(dialect);
         this.cluster = cluster;
@@ -62,16 +63,20 @@ public final class HeartbeatServlet extends ApiServlet {
     public record Ack(String nodeId, String address, String state, long heartbeatIntervalMs, long heartbeatTimeoutMs) {
     }
 
+    @Override
+    public int maxBodyBytes() {
+        return MAX_BODY;
+    }
 
     @Override
-    protected void handle(Call call) throws IOException {
-        secret.require(call.req());
+    protected HttpOut handle(ApiCall call) {
+        secret.require(call);
         if (call.path().size() == 1 && "heartbeat".equals(call.segment(0))) {
             if (!"POST".equals(call.method()) && !"PUT".equals(call.method())) {
-                throw methodNotAllowed(call, "POST");
+                throw call.methodNotAllowed("POST");
             }
-            Node node = store.report(toReport(Json.read(call.req().getInputStream(), MAX_BODY, Heartbeat.class)));
-            Json.write(call.resp(), 200, new Ack(node.id(), node.address(), node.state().name(), interval.toMillis(),
+            Node node = store.report(toReport(call.body(Heartbeat.class)));
+            return HttpOut.json(200, new Ack(node.id(), node.address(), node.state().name(), interval.toMillis(),
                     timeout.toMillis()));
         } else if (call.path().size() == 1 && "DELETE".equals(call.method())) {
             String id = call.segment(0);
@@ -79,10 +84,9 @@ public final class HeartbeatServlet extends ApiServlet {
                 throw new ApiException(404, "node '" + id + "' not found");
             }
             store.remove(id, "the node signed off");
-            call.resp().setStatus(204);
-        } else {
-            throw notFound(call);
+            return new HttpOut(204);
         }
+        throw call.notFound();
     }
 
     static NodeReport toReport(Heartbeat h) {

@@ -1,4 +1,4 @@
-package org.smproxy.http;
+package org.smproxy.servlet;
 
 import java.io.IOException;
 import java.util.List;
@@ -12,6 +12,8 @@ import javax.servlet.ServletRequest;
 import javax.servlet.ServletResponse;
 import javax.servlet.http.HttpServletRequest;
 import javax.servlet.http.HttpServletResponse;
+import org.smproxy.http.Cors;
+import org.smproxy.http.HttpOut;
 
 /** {@link Cors} in front of every servlet of a context. */
 public final class CorsFilter implements Filter {

@@ -1,12 +1,13 @@
 package org.smproxy.api;
 
-import java.io.IOException;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
 import org.smproxy.cluster.ClusterModel;
-import org.smproxy.http.ApiServlet;
+import org.smproxy.http.ApiCall;
+import org.smproxy.http.ApiHandler;
 import org.smproxy.http.ErrorDialect;
+import org.smproxy.http.HttpOut;
 import org.smproxy.http.Json;
 import org.smproxy.store.ClusterStore;
 import org.smproxy.store.StoreHealth;
@@ -22,12 +23,12 @@ import org.smproxy.store.StoreHealth;
  * whose view is current.</li>
  * </ul>
  */
-public final class HealthServlet extends ApiServlet {
+public final class HealthApi extends ApiHandler {
     private final ClusterModel cluster;
     private final ClusterStore store;
     private final boolean readiness;
 
-    public HealthServlet(ClusterModel cluster, ClusterStore store, boolean readiness) {
+    public HealthApi(ClusterModel cluster, ClusterStore store, boolean readiness) {
         super(ErrorDialect.SM2);
         this.cluster = cluster;
         this.store = store;
@@ -48,12 +49,9 @@ public final class HealthServlet extends ApiServlet {
     public record Readiness(boolean ready, String reason, StoreStatus store) {
     }
 
-
     @Override
-    protected void handle(Call call) throws IOException {
-        if (!"GET".equals(call.method()) && !"HEAD".equals(call.method())) {
-            throw methodNotAllowed(call, "GET, HEAD");
-        }
+    protected HttpOut handle(ApiCall call) {
+        call.allow("GET, HEAD");
         StoreHealth h = store.health();
         StoreStatus status = new StoreStatus(h.kind(), h.state().name(), h.sinceMillis(), h.replica(), h.detail());
         if (readiness) {
@@ -62,11 +60,10 @@ public final class HealthServlet extends ApiServlet {
                 case CONNECTING -> "not synced with the cluster store yet: " + h.detail();
                 case DEGRADED -> "the cluster store is out of reach, serving from the last view: " + h.detail();
             };
-            Json.write(call.resp(), h.ready() ? 200 : 503, new Readiness(h.ready(), reason, status));
-            return;
+            return HttpOut.json(h.ready() ? 200 : 503, new Readiness(h.ready(), reason, status));
         }
         Map<String, GroupHealth> groups = new LinkedHashMap<>();
         cluster.groupTotals().forEach((name, t) -> groups.put(name, new GroupHealth(t[0], t[1], t[2], t[3])));
-        Json.write(call.resp(), 200, new Health(h.ready() ? "UP" : "DEGRADED", status, groups));
+        return HttpOut.json(200, new Health(h.ready() ? "UP" : "DEGRADED", status, groups));
     }
 }
