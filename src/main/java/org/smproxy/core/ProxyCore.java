@@ -29,6 +29,7 @@ import org.smproxy.whip.RelayMetrics;
 import org.smproxy.whip.WhipWhepRelay;
 import org.smproxy.ws.SessionDirectory;
 import org.smproxy.ws.SessionRegistry;
+import org.smproxy.ws.WsRouter;
 
 /**
  * The proxy without its container: configuration, cluster model, metrics and housekeeping. One per server; Red5's
@@ -47,6 +48,7 @@ public final class ProxyCore implements AutoCloseable {
     private final SessionDirectory sessionDirectory;
     private final HlsCache hlsCache;
     private final WhipWhepRelay whipWhep;
+    private final WsRouter wsRouter;
     private volatile RouteTable routes;
     private ScheduledExecutorService housekeeping;
     private long lastPingMillis;
@@ -68,6 +70,7 @@ public final class ProxyCore implements AutoCloseable {
         this.nodeClient = new NodeClient(config.relay().connectTimeout());
         this.sessionTokens = new RouteTokens(config.relay().sessionSecret(), config.relay().sessionTtl(), clock);
         this.hlsCache = new HlsCache(nodeClient, config);
+        this.wsRouter = new WsRouter(cluster, wsSessions, config);
         this.whipWhep = new WhipWhepRelay(new NodeRouter(cluster, sessionTokens), sessionTokens, config,
                 new RelayMetrics(metrics));
     }
@@ -218,6 +221,11 @@ public final class ProxyCore implements AutoCloseable {
 
     public HlsCache hlsCache() {
         return hlsCache;
+    }
+
+    /** Decides WebSocket sessions before the upgrade, for either server. */
+    public WsRouter wsRouter() {
+        return wsRouter;
     }
 
     public SessionRegistry wsSessions() {

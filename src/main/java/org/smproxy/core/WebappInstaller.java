@@ -15,8 +15,8 @@ import org.smproxy.config.ProxyConfig;
 import org.smproxy.servlet.CorsFilter;
 import org.smproxy.http.RouteTable;
 import org.smproxy.servlet.EndpointServlet;
-import org.smproxy.ws.WsProxyEndpoint;
-import org.smproxy.ws.WsUpgradeFilter;
+import org.smproxy.servlet.WsProxyEndpoint;
+import org.smproxy.servlet.WsUpgradeFilter;
 
 /**
  * Puts the proxy's servlets into a web context. Both containers call this, so Red5 and standalone serve exactly
@@ -76,7 +76,7 @@ public final class WebappInstaller {
         container.setDefaultMaxBinaryMessageBufferSize(WsProxyEndpoint.CONTAINER_BUFFER);
         boolean sm1 = family == Family.SM1;
         FilterRegistration.Dynamic filter = ctx.addFilter("smproxy-ws-upgrade",
-                new WsUpgradeFilter(sm1, core.cluster(), core.wsSessions(), core.config()));
+                new WsUpgradeFilter(sm1, core.wsRouter()));
         filter.setAsyncSupported(true);
         filter.addMappingForUrlPatterns(null, false, "/*");
         try {

@@ -23,7 +23,7 @@ public final class SessionDirectory {
 
     public List<SessionInfo> list() {
         List<SessionInfo> all = new ArrayList<>();
-        for (ProxySession s : local.list()) {
+        for (WsSession s : local.list()) {
             all.add(local.info(s));
         }
         for (SessionInfo s : store.remoteSessions()) {
@@ -36,7 +36,7 @@ public final class SessionDirectory {
     }
 
     public Optional<SessionInfo> get(String id) {
-        Optional<ProxySession> here = local.get(id);
+        Optional<WsSession> here = local.get(id);
         if (here.isPresent()) {
             return Optional.of(local.info(here.get()));
         }
@@ -49,7 +49,7 @@ public final class SessionDirectory {
      * @return how many sessions matched across the tier
      */
     public int kick(String idOrStream, int code, String reason) {
-        List<ProxySession> here = local.find(idOrStream);
+        List<WsSession> here = local.find(idOrStream);
         here.forEach(s -> s.kick(code, reason));
         long there = store.remoteSessions().stream()
                 .filter(s -> s.id().equals(idOrStream) || s.stream().equals(idOrStream)).count();

@@ -24,7 +24,7 @@ import org.smproxy.store.SessionInfo;
 public final class SessionRegistry {
     private static final Logger log = LoggerFactory.getLogger(SessionRegistry.class);
 
-    private final ConcurrentHashMap<String, ProxySession> sessions = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<String, WsSession> sessions = new ConcurrentHashMap<>();
     private final ClusterStore store;
     private final ConcurrentHashMap<String, AtomicInteger> perAddress = new ConcurrentHashMap<>();
     private final AtomicLong sequence = new AtomicLong();
@@ -41,7 +41,8 @@ public final class SessionRegistry {
         this.store = store;
     }
 
-    void schedule(Runnable task, long delayMillis) {
+    /** Runs a session's deadline (a close handshake the node never finishes) on the registry's one timer thread. */
+    public void schedule(Runnable task, long delayMillis) {
         try {
             timers.schedule(task, delayMillis, TimeUnit.MILLISECONDS);
         } catch (java.util.concurrent.RejectedExecutionException shuttingDown) {
@@ -50,24 +51,24 @@ public final class SessionRegistry {
     }
 
     /** Ids look like SM 1.x's: a per-process prefix and a counter. */
-    String nextId() {
+    public String nextId() {
         return prefix + "-" + sequence.incrementAndGet();
     }
 
-    void add(ProxySession s) {
+    public void add(WsSession s) {
         sessions.put(s.id(), s);
         perAddress.computeIfAbsent(s.target().clientAddress(), a -> new AtomicInteger()).incrementAndGet();
         store.sessionOpened(info(s));
     }
 
     /** The session's state moved (its node leg connected): the tier's listing follows. */
-    void changed(ProxySession s) {
+    public void changed(WsSession s) {
         if (sessions.get(s.id()) == s) {
             store.sessionOpened(info(s));
         }
     }
 
-    void remove(ProxySession s) {
+    public void remove(WsSession s) {
         if (sessions.remove(s.id(), s)) {
             perAddress.computeIfPresent(s.target().clientAddress(), (a, n) -> n.decrementAndGet() <= 0 ? null : n);
             store.sessionClosed(s.id());
@@ -75,7 +76,7 @@ public final class SessionRegistry {
     }
 
     /** A live session as the tier lists it. */
-    SessionInfo info(ProxySession s) {
+    SessionInfo info(WsSession s) {
         WsTarget t = s.target();
         String status = !s.healthy() ? "UNHEALTHY" : s.proxyConnected() ? "CONNECTED" : "CONNECTING";
         return new SessionInfo(s.id(), store.replicaId(), t.label(), t.app(), t.upstream().getHost(), t.upstreamPort(),
@@ -83,7 +84,7 @@ public final class SessionRegistry {
                 s.proxyConnected());
     }
 
-    int countFrom(String address) {
+    public int countFrom(String address) {
         AtomicInteger n = perAddress.get(address);
         return n == null ? 0 : n.get();
     }
@@ -92,20 +93,20 @@ public final class SessionRegistry {
         return sessions.size();
     }
 
-    public List<ProxySession> list() {
-        List<ProxySession> all = new ArrayList<>(sessions.values());
-        all.sort(Comparator.comparingLong(ProxySession::createdMillis));
+    public List<WsSession> list() {
+        List<WsSession> all = new ArrayList<>(sessions.values());
+        all.sort(Comparator.comparingLong(WsSession::createdMillis));
         return all;
     }
 
-    public Optional<ProxySession> get(String id) {
+    public Optional<WsSession> get(String id) {
         return Optional.ofNullable(sessions.get(id));
     }
 
     /** Sessions whose id or stream (label) matches: what SM 2.0's rtcproxy DELETE takes. */
-    public List<ProxySession> find(String idOrLabel) {
-        List<ProxySession> found = new ArrayList<>();
-        for (ProxySession s : sessions.values()) {
+    public List<WsSession> find(String idOrLabel) {
+        List<WsSession> found = new ArrayList<>();
+        for (WsSession s : sessions.values()) {
             if (s.id().equals(idOrLabel) || s.target().label().equals(idOrLabel)) {
                 found.add(s);
             }
@@ -115,7 +116,7 @@ public final class SessionRegistry {
 
     /** Pings both legs of every session, and closes pairs that have had one leg down for too long. */
     public void housekeep(long nowMillis, long reapAfterMillis, boolean ping) {
-        for (ProxySession s : sessions.values()) {
+        for (WsSession s : sessions.values()) {
             if (!s.healthy() && nowMillis - s.unhealthySinceMillis() >= reapAfterMillis) {
                 log.info("reaping WebSocket session {} ({}): one leg has been down for {} ms", s.id(), s.target().label(),
                         nowMillis - s.unhealthySinceMillis());
@@ -127,7 +128,7 @@ public final class SessionRegistry {
     }
 
     public void closeAll(String reason) {
-        for (ProxySession s : sessions.values()) {
+        for (WsSession s : sessions.values()) {
             s.kick(1001, reason);
         }
     }

@@ -1,4 +1,4 @@
-package org.smproxy.ws;
+package org.smproxy.servlet;
 
 import java.io.IOException;
 import java.net.http.HttpClient;
@@ -15,6 +15,10 @@ import javax.websocket.Session;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.smproxy.config.ProxyConfig;
+import org.smproxy.ws.CloseCodes;
+import org.smproxy.ws.SessionRegistry;
+import org.smproxy.ws.WsSession;
+import org.smproxy.ws.WsTarget;
 
 /**
  * One proxied signalling session: the browser's WebSocket (JSR-356, the client leg) paired with a WebSocket to the
@@ -22,8 +26,8 @@ import org.smproxy.config.ProxyConfig;
  * from the node one at a time, only after the client took the previous one; client-to-node frames wait in a queue
  * bounded in bytes, and a client that outruns its node past that bound is closed (1013) rather than buffered.
  */
-public final class ProxySession {
-    private static final Logger log = LoggerFactory.getLogger(ProxySession.class);
+public final class WsProxySession implements WsSession {
+    private static final Logger log = LoggerFactory.getLogger(WsProxySession.class);
 
     private final String id;
     private final Session client;
@@ -42,7 +46,7 @@ public final class ProxySession {
     private volatile boolean nodeOpen;
     private volatile long unhealthySince;
 
-    ProxySession(String id, Session client, WsTarget target, SessionRegistry registry, ProxyConfig.WebSocket limits) {
+    WsProxySession(String id, Session client, WsTarget target, SessionRegistry registry, ProxyConfig.WebSocket limits) {
         this.id = id;
         this.client = client;
         this.target = target;
@@ -291,7 +295,7 @@ public final class ProxySession {
         closeNode(reason.getCloseCode().getCode(), reason.getReasonPhrase());
     }
 
-    /** Ends both legs, e.g. from the admin API or the reaper. */
+    @Override
     public void kick(int code, String reason) {
         closeClient(code, reason);
         closeNode(code, reason);
@@ -300,7 +304,7 @@ public final class ProxySession {
     private void closeClient(int code, String reason) {
         if (client.isOpen()) {
             try {
-                client.close(new CloseReason(CloseReason.CloseCodes.getCloseCode(sendable(code, true)), trim(reason)));
+                client.close(new CloseReason(CloseReason.CloseCodes.getCloseCode(CloseCodes.sendable(code, true)), CloseCodes.trim(reason)));
             } catch (IOException | IllegalStateException e) {
                 log.debug("closing client leg of {}: {}", id, e.toString());
             }
@@ -317,7 +321,7 @@ public final class ProxySession {
         }
         if (ws != null && !ws.isOutputClosed()) {
             // A clean close handshake; if the node never answers it, the connection is dropped all the same.
-            ws.sendClose(sendable(code, false), trim(reason)).whenComplete((w, e) -> {
+            ws.sendClose(CloseCodes.sendable(code, false), CloseCodes.trim(reason)).whenComplete((w, e) -> {
                 if (e != null) {
                     ws.abort();
                 }
@@ -340,33 +344,14 @@ public final class ProxySession {
         }
     }
 
-    /** Codes that only describe a close (1005, 1006, 1015) cannot be sent; the JDK client refuses a few more. */
-    private static int sendable(int code, boolean toClient) {
-        if (code == 1005 || code == 1006 || code == 1015 || code < 1000 || code > 4999) {
-            return 1001;
-        }
-        if (!toClient && (code == 1002 || code == 1003 || code == 1007 || code == 1009 || code == 1010
-                || code == 1012 || code == 1013 || code == 1014)) {
-            return 1001;
-        }
-        return code;
-    }
-
-    /** Close reasons are capped at 123 bytes by the protocol. */
-    private static String trim(String reason) {
-        if (reason == null) {
-            return "";
-        }
-        return reason.length() > 120 ? reason.substring(0, 120) : reason;
-    }
-
     private void markUnhealthy() {
         if (unhealthySince == 0) {
             unhealthySince = System.currentTimeMillis();
         }
     }
 
-    void ping() {
+    @Override
+    public void ping() {
         ByteBuffer payload = ByteBuffer.wrap(new byte[] {'s', 'm'});
         if (client.isOpen()) {
             try {
@@ -381,32 +366,38 @@ public final class ProxySession {
         }
     }
 
+    @Override
     public String id() {
         return id;
     }
 
+    @Override
     public WsTarget target() {
         return target;
     }
 
+    @Override
     public long createdMillis() {
         return createdMillis;
     }
 
+    @Override
     public boolean clientConnected() {
         return clientOpen && client.isOpen();
     }
 
+    @Override
     public boolean proxyConnected() {
         return nodeOpen;
     }
 
-    /** Healthy while both legs are up, or while the node leg is still being dialled. */
+    @Override
     public boolean healthy() {
         return unhealthySince == 0;
     }
 
-    long unhealthySinceMillis() {
+    @Override
+    public long unhealthySinceMillis() {
         return unhealthySince;
     }
 }

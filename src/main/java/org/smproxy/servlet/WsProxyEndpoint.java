@@ -1,4 +1,4 @@
-package org.smproxy.ws;
+package org.smproxy.servlet;
 
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -19,6 +19,8 @@ import javax.websocket.server.ServerEndpointConfig;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.smproxy.config.ProxyConfig;
+import org.smproxy.ws.SessionRegistry;
+import org.smproxy.ws.WsTarget;
 
 /**
  * The client leg of the WebSocket relay (JSR-356). The route was decided before the upgrade by
@@ -61,15 +63,16 @@ public final class WsProxyEndpoint extends Endpoint {
     }
 
     private static WsTarget target(Map<String, List<String>> headers) {
-        String client = first(headers, WsTarget.CLIENT);
+        String client = first(headers, WsUpgradeFilter.CLIENT);
         if (client == null) {
             return null; // not decided by the filter: refused in onOpen
         }
         int bar = client.lastIndexOf('|');
-        return new WsTarget(first(headers, WsTarget.NODE), first(headers, WsTarget.NODE_ADDRESS),
-                URI.create(first(headers, WsTarget.UPSTREAM)), first(headers, WsTarget.LABEL), first(headers, WsTarget.APP),
+        return new WsTarget(first(headers, WsUpgradeFilter.NODE), first(headers, WsUpgradeFilter.NODE_ADDRESS),
+                URI.create(first(headers, WsUpgradeFilter.UPSTREAM)), first(headers, WsUpgradeFilter.LABEL),
+                first(headers, WsUpgradeFilter.APP),
                 client.substring(0, bar), Integer.parseInt(client.substring(bar + 1)),
-                Boolean.parseBoolean(first(headers, WsTarget.SECURE)), first(headers, "User-Agent"));
+                Boolean.parseBoolean(first(headers, WsUpgradeFilter.SECURE)), first(headers, "User-Agent"));
     }
 
     private static String first(Map<String, List<String>> headers, String name) {
@@ -95,8 +98,8 @@ public final class WsProxyEndpoint extends Endpoint {
         session.setMaxTextMessageBufferSize(Math.min(CONTAINER_BUFFER, limits.maxFrameBytes()));
         session.setMaxBinaryMessageBufferSize(Math.min(CONTAINER_BUFFER, limits.maxFrameBytes()));
         session.setMaxIdleTimeout(limits.idleTimeout().toMillis());
-        ProxySession pair = new ProxySession(registry.nextId(), session, target, registry, limits);
-        session.getUserProperties().put(ProxySession.class.getName(), pair);
+        WsProxySession pair = new WsProxySession(registry.nextId(), session, target, registry, limits);
+        session.getUserProperties().put(WsProxySession.class.getName(), pair);
         session.addMessageHandler(String.class, (MessageHandler.Partial<String>) pair::fromClient);
         session.addMessageHandler(ByteBuffer.class, (MessageHandler.Partial<ByteBuffer>) pair::fromClient);
         log.info("WebSocket session {} for {} from {} to node {} ({})", pair.id(), target.label(), target.clientAddress(),
@@ -106,7 +109,7 @@ public final class WsProxyEndpoint extends Endpoint {
 
     @Override
     public void onClose(Session session, CloseReason reason) {
-        ProxySession pair = (ProxySession) session.getUserProperties().get(ProxySession.class.getName());
+        WsProxySession pair = (WsProxySession) session.getUserProperties().get(WsProxySession.class.getName());
         if (pair != null) {
             pair.clientClosed(reason);
         }
@@ -114,7 +117,7 @@ public final class WsProxyEndpoint extends Endpoint {
 
     @Override
     public void onError(Session session, Throwable error) {
-        ProxySession pair = (ProxySession) session.getUserProperties().get(ProxySession.class.getName());
+        WsProxySession pair = (WsProxySession) session.getUserProperties().get(WsProxySession.class.getName());
         log.debug("WebSocket client leg error{}: {}", pair == null ? "" : " in " + pair.id(), error.toString());
     }
 
