@@ -54,6 +54,8 @@ import org.smproxy.http.Cors;
 import org.smproxy.http.ErrorDialect;
 import org.smproxy.http.HttpOut;
 import org.smproxy.http.RouteTable;
+import org.smproxy.ws.SessionRegistry;
+import org.smproxy.ws.WsRouter;
 
 /**
  * The experimental HTTPS listener on Netty, serving the {@link RouteTable}: one event loop per core that accepts, reads the
@@ -87,7 +89,8 @@ public final class NettyRelayServer implements AutoCloseable {
         this.listener = listener;
     }
 
-    public static NettyRelayServer start(ProxyConfig config, int port, Keys keys, RouteTable routes)
+    public static NettyRelayServer start(ProxyConfig config, int port, Keys keys, RouteTable routes, WsRouter wsRouter,
+                                         SessionRegistry wsSessions)
             throws IOException {
         SslContext tls = tlsContext(keys);
         boolean epoll = Epoll.isAvailable();
@@ -107,8 +110,10 @@ public final class NettyRelayServer implements AutoCloseable {
                         (int) settings.connectTimeout().toMillis(), settings.maxBodyBytes() * 4, MAX_IDLE_PER_NODE,
                         NODE_IDLE_SECONDS)));
             }
+            WsRelay.Shared ws = new WsRelay.Shared(wsSessions, config.webSocket(),
+                    (int) settings.connectTimeout().toMillis(), nodeType);
             RequestHandler.Shared shared = new RequestHandler.Shared(routes, new Cors(settings.allowedOrigins()),
-                    Collections.unmodifiableMap(legs));
+                    Collections.unmodifiableMap(legs), wsRouter, ws);
             ServerBootstrap b = new ServerBootstrap().group(loops).channel(serverType)
                     .option(ChannelOption.SO_BACKLOG, 1000)
                     .childOption(ChannelOption.TCP_NODELAY, true)
@@ -121,7 +126,7 @@ public final class NettyRelayServer implements AutoCloseable {
                     });
             String bind = config.standalone().bindAddress();
             Channel listener = b.bind(new InetSocketAddress(bind, port)).syncUninterruptibly().channel();
-            log.info("Netty listener (experimental: the APIs and the WHIP/WHEP relay, {} routes) on {} with {} and {}, {} event loops",
+            log.info("Netty listener (experimental: the APIs, WHIP/WHEP, HLS and WebSocket relays, {} routes) on {} with {} and {}, {} event loops",
                     routes.routes().size(), listener.localAddress(), epoll ? "epoll" : "NIO", OpenSsl.isAvailable() ? "BoringSSL" : "JDK TLS",
                     legs.size());
             return new NettyRelayServer(loops, listener);

@@ -29,9 +29,12 @@ import org.smproxy.http.ApiException;
 import org.smproxy.http.Cors;
 import org.smproxy.http.Endpoint;
 import org.smproxy.http.ErrorDialect;
+import org.smproxy.http.Failures;
 import org.smproxy.http.HttpIn;
 import org.smproxy.http.HttpOut;
 import org.smproxy.http.RouteTable;
+import org.smproxy.ws.WsRouter;
+import org.smproxy.ws.WsTarget;
 
 /**
  * One client connection on the Netty listener: each whole request goes to the endpoint the {@link RouteTable} names
@@ -44,7 +47,8 @@ final class RequestHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
     private static final int MAX_WAITING = 8;
 
     /** What every connection of one listener shares; {@code legs} gives each event loop its own node leg. */
-    record Shared(RouteTable routes, Cors cors, Map<EventLoop, NettyNodeLeg> legs) {
+    record Shared(RouteTable routes, Cors cors, Map<EventLoop, NettyNodeLeg> legs, WsRouter wsRouter,
+                  WsRelay.Shared ws) {
     }
 
     private final Shared shared;
@@ -90,6 +94,11 @@ final class RequestHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
             respond(ctx, clientToProxy, cors, HttpOut.error(e, ErrorDialect.SM2, System.currentTimeMillis()));
             return;
         }
+        WsRouter.Shape ws = WsRouter.isUpgrade(in) ? WsRouter.shapeOf(path) : null;
+        if (ws != null) {
+            upgrade(ctx, clientToProxy, in, ws, cors);
+            return;
+        }
         if (match == null) {
             respond(ctx, clientToProxy, cors, HttpOut.error(new ApiException(404, "no such resource: " + in.describe()),
                     ErrorDialect.SM2, System.currentTimeMillis()));
@@ -110,6 +119,28 @@ final class RequestHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
                 loop.execute(() -> respond(ctx, clientToProxy, cors, answer));
             }
         });
+    }
+
+    /** A WebSocket signalling session: decided or refused with a status before the upgrade, as on the servlet path. */
+    private void upgrade(ChannelHandlerContext ctx, FullHttpRequest clientToProxy, HttpIn in, WsRouter.Shape ws,
+                         Cors.Verdict cors) {
+        WsTarget target;
+        try {
+            target = shared.wsRouter.decide(in, ws.sm1(), ws.pathInContext());
+        } catch (RuntimeException e) {
+            respond(ctx, clientToProxy, cors, HttpOut.error(Failures.toApi(e), ws.sm1() ? ErrorDialect.SM1 : ErrorDialect.SM2,
+                    System.currentTimeMillis()));
+            return;
+        }
+        FullHttpRequest r;
+        while ((r = waiting.poll()) != null) { // nothing can follow an upgrade on this connection
+            r.release();
+        }
+        try {
+            WsRelay.upgrade(ctx, clientToProxy, target, shared.ws);
+        } finally {
+            clientToProxy.release();
+        }
     }
 
     static ApiException tooLarge(int maxBody) {

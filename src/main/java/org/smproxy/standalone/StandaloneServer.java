@@ -133,7 +133,7 @@ public final class StandaloneServer implements AutoCloseable {
             if (s.nettyPort() >= 0) {
                 netty = NettyRelayServer.start(config, s.nettyPort(),
                         new NettyRelayServer.Keys(keystore.file(), keystore.password(), keystore.type()),
-                        core.routes());
+                        core.routes(), core.wsRouter(), core.wsSessions());
             }
             StandaloneServer server = new StandaloneServer(core, tomcat, https, netty);
             log.info("streammanager-proxy standalone serving {} (SM 1.x under /streammanager, SM 2.0 under /as)",

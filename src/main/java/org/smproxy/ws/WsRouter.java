@@ -42,6 +42,25 @@ public final class WsRouter {
         this.config = config;
     }
 
+    /** Red5's contexts for the two URL shapes, for a server that sees whole paths. */
+    private static final String SM1_CONTEXT = "/streammanager";
+    private static final String SM2_CONTEXT = "/as";
+
+    /** A WebSocket relay path: which generation, and the path below its context. */
+    public record Shape(boolean sm1, String pathInContext) {
+    }
+
+    /** The relay's shape for a whole path ({@code /as/v1/proxy/ws/...}, {@code /streammanager/}), or null. */
+    public static Shape shapeOf(String path) {
+        Shape shape = null;
+        if (path.equals(SM1_CONTEXT) || path.startsWith(SM1_CONTEXT + "/")) {
+            shape = new Shape(true, path.substring(SM1_CONTEXT.length()));
+        } else if (path.startsWith(SM2_CONTEXT + "/")) {
+            shape = new Shape(false, path.substring(SM2_CONTEXT.length()));
+        }
+        return shape != null && isRelayPath(shape.sm1(), shape.pathInContext()) ? shape : null;
+    }
+
     /** Whether a request is a WebSocket upgrade. */
     public static boolean isUpgrade(HttpIn in) {
         String upgrade = in.header("Upgrade");

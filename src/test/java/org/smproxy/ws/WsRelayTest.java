@@ -28,12 +28,20 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.Parameter;
+import org.junit.jupiter.params.ParameterizedClass;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.smproxy.standalone.StandaloneServer;
 import org.smproxy.testing.EchoWsNode;
 import org.smproxy.testing.Https;
 import org.smproxy.testing.TestProxy;
 
-/** The WebSocket relay against a stand-in node on a real socket: both URL shapes, frames, closes, limits, admin. */
+/**
+ * The WebSocket relay against a stand-in node on a real socket: both URL shapes, frames, closes, limits, admin.
+ * Run through each server adapter of the same proxy (JSR-356 on Tomcat, the Netty listener).
+ */
+@ParameterizedClass(name = "{0}")
+@ValueSource(strings = {"servlet", "netty"})
 class WsRelayTest {
     static final String ADMIN = "ws-admin";
     static final String SECRET = "ws-nodes";
@@ -49,6 +57,9 @@ class WsRelayTest {
     static String wss;
     static String nodeAddress;
 
+    @Parameter
+    String adapter;
+
     @BeforeAll
     static void start() throws Exception {
         proxy = TestProxy.start(dir, "{\"nodeGroups\":[{\"name\":\"ng1\"}]}", Map.of(
@@ -59,7 +70,8 @@ class WsRelayTest {
                 "proxy.ws.maxSessionsPerAddress", "2000",
                 // A thousand handshakes at once on two busy cores can outlast the 3 s default; this test is about leaks.
                 "proxy.upstream.connectTimeout", "30s",
-                "proxy.cors.allowedOrigins", "https://good.example"));
+                "proxy.cors.allowedOrigins", "https://good.example",
+                "standalone.netty.port", "0"));
         server = proxy.server;
         http = proxy.client;
         base = proxy.base;
@@ -86,6 +98,9 @@ class WsRelayTest {
 
     @BeforeEach
     void clean() {
+        String port = String.valueOf("netty".equals(adapter) ? server.nettyPort() : server.httpsPort());
+        base = "https://127.0.0.1:" + port;
+        wss = "wss://127.0.0.1:" + port;
         // A session an earlier test ended may still be closing on the node: its close must not land in this test's.
         await().atMost(Duration.ofSeconds(10)).until(() -> registry().size() == 0 && node.openSessions() == 0);
         node.clear();
