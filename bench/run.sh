@@ -127,8 +127,8 @@ for f in nginx-stub.conf nginx-proxy.conf proxy.properties cluster.json; do
   sed "s#@WORK@#$WORK#g" "$BENCH/conf/$f" >"$WORK/conf/$f"
 done
 sed 's/^standalone.https.port=8443/standalone.https.port=8444/' "$WORK/conf/proxy.properties" >"$WORK/conf/before.properties"
-# The proxy under test also opens its experimental Netty listener on :8446 (the WHEP part's netty target), when its
-# jar has one; the earlier build and the store part's proxy keep to their Tomcat port.
+# The proxy under test also opens its experimental Netty listener on :8446 (the netty target of the WHEP, WebSocket and
+# HLS parts), when its jar has one; the earlier build and the store part's proxy keep to their Tomcat port.
 NETTY=0
 cp "$WORK/conf/proxy.properties" "$WORK/conf/proxy-main.properties"
 if grep -aq 'org/smproxy/netty/NettyRelayServer.class' "$PROXY_JAR"; then # a zip's file names are plain text
@@ -225,7 +225,8 @@ heartbeat() { # registers the HLS streams on the stub node (a static node may re
     -H 'Authorization: Bearer bench-node-secret' -H 'Content-Type: application/json' \
     -d '{"id":"stub","nodeGroup":"ng1","role":"allinone","publicAddress":"127.0.0.1","httpPort":8081,"wsPort":8082,
          "state":"INSERVICE","metrics":{"connections.client":0},
-         "streams":[{"streamGuid":"live/hlsproxy","publishing":true,"subscribers":0}]}'
+         "streams":[{"streamGuid":"live/hlsproxy","publishing":true,"subscribers":0},
+                    {"streamGuid":"live/hlsnetty","publishing":true,"subscribers":0}]}'
 }
 
 [ "$(heartbeat)" = 200 ] || log "the heartbeat registering live/hlsproxy on the stub node failed"
@@ -354,6 +355,19 @@ if want ws; then
   run ws.proxy 400 "${WS[@]}" --url "wss://127.0.0.1:8443/streammanager/?id=p{i}&host=127.0.0.1:8081&app=live" \
     --mem "jvm:$PID_proxy"
   jfr_stop ws
+  if [ $NETTY = 1 ]; then
+    # the same process's Netty listener: Tomcat's sessions are closed, so the memory measured is Netty's
+    sleep 2
+    log "  (Netty listener WebSocket warm-up, not recorded)"
+    timeout 120 "${TOOL[@]}" ws --threads 2 --sources $CLIENTS --steps 1000 --rate 2000 --duration $WSWARM --sat-duration 5 \
+      --url "wss://127.0.0.1:8446/streammanager/?id=x{i}&host=127.0.0.1:8081&app=live" --mem none --label warmup \
+      >>"$WORK/runs.log" 2>&1 || true
+    sleep 2
+    jfr_start ws-netty
+    run ws.netty 400 "${WS[@]}" --url "wss://127.0.0.1:8446/streammanager/?id=q{i}&host=127.0.0.1:8081&app=live" \
+      --mem "jvm:$PID_proxy"
+    jfr_stop ws-netty
+  fi
   if [ -n "$BEFORE_JAR" ]; then
     sleep 2
     timeout 120 "${TOOL[@]}" ws --threads 2 --sources $CLIENTS --steps 1000 --rate 2000 --duration $WSWARM --sat-duration 5 \
@@ -375,6 +389,9 @@ if want hls; then
   run hls.proxy 200 "${H[@]}" --stream hlsproxy --url "$PROXY/as/v1/proxy/hls/live/hlsproxy.m3u8?nodeGroup=ng1"
   curl -sk -m 10 "$PROXY/as/v1/metrics" | grep -E '^smproxy_hls' | sed 's/^/hls.proxy.metrics./; s/{[^}]*}//; s/ /=/' \
     >>"$RESULTS" || true
+  if [ $NETTY = 1 ]; then # its own stream, so its cache starts cold as the Tomcat run's did
+    run hls.netty 200 "${H[@]}" --stream hlsnetty --url "$NETTY_URL/as/v1/proxy/hls/live/hlsnetty.m3u8?nodeGroup=ng1"
+  fi
 fi
 
 # ---- 6b. the cluster store's cost: redis against memory ------------------------------------------------------------

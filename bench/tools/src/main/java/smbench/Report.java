@@ -120,7 +120,7 @@ final class Report {
         targets();
         beforeAfter();
         if (jfrDir != null) {
-            for (String name : List.of("whep-keepalive", "whep-new", "whep-netty-keepalive", "ws")) {
+            for (String name : List.of("whep-keepalive", "whep-new", "whep-netty-keepalive", "ws", "ws-netty")) {
                 Path md = Path.of(jfrDir, name + ".md");
                 if (Files.exists(md)) {
                     line("<details><summary>JFR profile of the proxy, " + name + " (this run)</summary>\n");
@@ -284,7 +284,7 @@ final class Report {
         line("");
         line("| path | sessions open | opened per s | heap used | direct buffers | heap + direct | process RSS | RssAnon | RTT p50 / p99 / p99.9 (ms) | added p99 | lost | relay saturation, echoes/s (p99) |");
         line("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
-        for (String t : new String[] {"direct", "nginx", "proxy"}) {
+        for (String t : new String[] {"direct", "nginx", "proxy", "netty"}) {
             String k = "ws." + t + ".";
             if (s(k + "sessions") == null) {
                 continue;
@@ -292,7 +292,8 @@ final class Report {
             String step = k + "step." + last + ".";
             double opened = d(step + "open");
             double secs = d(step + "open_seconds");
-            line("| " + (t.equals("direct") ? "direct to echo node (ws)" : t) + " | " + f(d(k + "sessions"), 0)
+            line("| " + (t.equals("direct") ? "direct to echo node (ws)" : t.equals("proxy") ? "proxy (Tomcat)"
+                    : t.equals("netty") ? "proxy (Netty listener)" : t) + " | " + f(d(k + "sessions"), 0)
                     + (d(k + "failed") > 0 ? " (" + f(d(k + "failed"), 0) + " failed)" : "") + " | "
                     + f(opened / secs, 0) + " | " + kb(d(step + "per_session.heap")) + " | "
                     + kb(d(step + "per_session.direct")) + " | " + kb(d(step + "per_session.heap_direct")) + " | "
@@ -303,12 +304,15 @@ final class Report {
         }
         line("");
         StringBuilder steps = new StringBuilder("Per-session memory by step (heap + direct for the proxy, RssAnon for nginx): ");
-        for (String t : new String[] {"nginx", "proxy"}) {
+        for (String t : new String[] {"nginx", "proxy", "netty"}) {
+            if (s("ws." + t + ".sessions") == null) {
+                continue;
+            }
             steps.append(t).append(' ');
             for (String st : p.stringPropertyNames().stream().filter(x -> x.startsWith("ws." + t + ".step.")
                     && x.endsWith(".open")).map(x -> x.split("\\.")[3]).sorted((x, y) -> Integer.compare(
                     Integer.parseInt(x), Integer.parseInt(y))).toList()) {
-                String key = "ws." + t + ".step." + st + ".per_session." + (t.equals("proxy") ? "heap_direct" : "rssanon");
+                String key = "ws." + t + ".step." + st + ".per_session." + (t.equals("nginx") ? "rssanon" : "heap_direct");
                 steps.append(st).append(": ").append(kb(d(key))).append("; ");
             }
         }
@@ -339,16 +343,18 @@ final class Report {
         line("");
         line("| path | live MB/s | live req/s | segment fetch p50 / p99 (ms) | burst MB/s | burst req/s | CPU live / burst | upstream fetches per segment mean / max | segments fetched more than once | playlist fetches upstream | errors |");
         line("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
-        for (String t : new String[] {"nginx", "proxy"}) {
+        for (String t : new String[] {"nginx", "proxy", "netty"}) {
             String k = "hls." + t + ".";
+            String cpu = t.equals("netty") ? "proxy" : t; // the Netty listener is the proxy's own process
             if (s(k + "live.MBps") == null) {
                 continue;
             }
-            line("| " + (t.equals("nginx") ? "nginx (proxy_cache + proxy_cache_lock)" : "proxy (shared cache)") + " | "
+            line("| " + (t.equals("nginx") ? "nginx (proxy_cache + proxy_cache_lock)" : t.equals("proxy")
+                    ? "proxy, Tomcat (shared cache)" : "proxy, Netty listener (shared cache)") + " | "
                     + f(d(k + "live.MBps"), 1) + " | " + f(d(k + "live.rps"), 0) + " | "
                     + ms(d(k + "live.segment_fetch.p50")) + " / " + ms(d(k + "live.segment_fetch.p99")) + " | "
                     + f(d(k + "burst.MBps"), 0) + " | " + f(d(k + "burst.rps"), 0) + " | "
-                    + f(d(k + "cpu." + t), 0) + "% / " + f(d(k + "burst.cpu." + t), 0) + "% | "
+                    + f(d(k + "cpu." + cpu), 0) + "% / " + f(d(k + "burst.cpu." + cpu), 0) + "% | "
                     + f(d(k + "upstream.fetches_per_segment.mean"), 2) + " / " + f(d(k + "upstream.fetches_per_segment.max"), 0)
                     + " (of " + f(d(k + "upstream.segments_fetched"), 0) + ") | "
                     + f(d(k + "upstream.segments_fetched_more_than_once"), 0) + " | " + f(d(k + "upstream.playlist_requests"), 0)
@@ -474,6 +480,31 @@ final class Report {
             line("| WebSocket memory per session ≤ 0.7× nginx's and ≤ 32 KiB | proxy " + kb(px) + " heap + direct ("
                     + kb(d("ws.proxy.step." + last + ".per_session.rss")) + " RSS); nginx " + kb(ng) + " RssAnon; ratio "
                     + f(px / ng, 2) + " | " + (ok ? "yes" : "no") + " |");
+        }
+        double nx = d("ws.netty.step." + last + ".per_session.heap_direct");
+        if (!Double.isNaN(nx)) {
+            boolean ok = nx <= 0.7 * ng && nx <= 32 * 1024;
+            line("| the same, Netty listener | " + kb(nx) + " heap + direct (" + kb(d("ws.netty.step." + last
+                    + ".per_session.rss")) + " RSS); ratio " + f(nx / ng, 2) + " | " + (ok ? "yes" : "no") + " |");
+        }
+        double wsSat = d("ws.netty.sat.echoes_per_s") / d("ws.nginx.sat.echoes_per_s");
+        if (!Double.isNaN(wsSat)) {
+            line("| WebSocket relay saturation at least nginx's | Netty " + f(wsSat, 2) + "× nginx; Tomcat "
+                    + f(d("ws.proxy.sat.echoes_per_s") / d("ws.nginx.sat.echoes_per_s"), 2) + "× | "
+                    + (wsSat >= 1 ? "yes" : "no") + " |");
+        }
+        double hlsBurst = d("hls.netty.burst.MBps") / d("hls.nginx.burst.MBps");
+        if (!Double.isNaN(hlsBurst)) {
+            line("| HLS burst egress at least nginx's | Netty " + f(hlsBurst, 2) + "× nginx; Tomcat "
+                    + f(d("hls.proxy.burst.MBps") / d("hls.nginx.burst.MBps"), 2) + "× | "
+                    + (hlsBurst >= 1 ? "yes" : "no") + " |");
+        }
+        double nettyWhep = d("whep.sat.keepalive.netty.cps") / d("whep.sat.keepalive.nginx.cps");
+        if (!Double.isNaN(nettyWhep)) {
+            line("| WHEP cycles/s at least nginx's, Netty listener | keep-alive " + f(nettyWhep, 2) + "× nginx; new TLS "
+                    + f(d("whep.sat.new.netty.cps") / d("whep.sat.new.nginx.cps"), 2) + "×; resumed "
+                    + f(d("whep.sat.resumed.netty.cps") / d("whep.sat.resumed.nginx.cps"), 2) + "× | "
+                    + (nettyWhep >= 1 ? "yes" : "no") + " |");
         }
         double max = d("hls.proxy.upstream.fetches_per_segment.max");
         if (!Double.isNaN(max)) {
