@@ -32,7 +32,8 @@ public record ProxyConfig(
         WebSocket webSocket,
         Hls hls,
         Store store,
-        Standalone standalone) {
+        Standalone standalone,
+        Listener listener) {
 
     /** Where the cluster view is shared between replicas. */
     public enum StoreKind { MEMORY, REDIS }
@@ -80,11 +81,22 @@ public record ProxyConfig(
     /**
      * Settings only the standalone launcher reads; Red5 owns its own connectors.
      *
-     * @param nettyPort {@code standalone.netty.port}: an experimental second HTTPS listener on Netty serving only the
-     *                  WHIP/WHEP relay; -1 (the default) opens none
+     * @param nettyPort {@code standalone.netty.port}: an experimental second HTTPS listener on Netty serving the same
+     *                  paths as Tomcat; -1 (the default) opens none
      */
     public record Standalone(String bindAddress, int httpsPort, int httpPort, Path keystoreFile,
                              String keystorePassword, String keystoreType, int nettyPort) {
+    }
+
+    /**
+     * The proxy's own Netty HTTPS listener inside Red5 ({@code proxy.listener.*}): the same paths as Red5's Tomcat
+     * serves, on a port of its own, with a keystore of its own (Red5's connector keeps its own). Off when the port is
+     * -1, the default.
+     */
+    public record Listener(int port, String bindAddress, Path keystoreFile, String keystorePassword, String keystoreType) {
+        public boolean enabled() {
+            return port >= 0;
+        }
     }
 
     private static final Set<String> OWN_PREFIXES = Set.of("proxy.", "cluster.", "api.", "standalone.");
@@ -140,10 +152,21 @@ public record ProxyConfig(
                         s.path("standalone.keystore.file", baseDir),
                         s.string("standalone.keystore.password", ""),
                         s.string("standalone.keystore.type", "PKCS12"),
-                        s.integer("standalone.netty.port", -1, -1, 65535)));
+                        s.integer("standalone.netty.port", -1, -1, 65535)),
+                new Listener(
+                        s.integer("proxy.listener.port", -1, -1, 65535),
+                        s.string("proxy.listener.bind", "0.0.0.0"),
+                        s.path("proxy.listener.keystore.file", baseDir),
+                        s.string("proxy.listener.keystore.password", ""),
+                        s.string("proxy.listener.keystore.type", "PKCS12")));
         Set<String> unknown = s.unknownKeys(OWN_PREFIXES);
         if (!unknown.isEmpty()) {
             throw new ConfigException("unknown configuration key(s) " + unknown + ": check the spelling against the README");
+        }
+        Listener l = config.listener();
+        if (l.enabled() && (l.keystoreFile() == null || !Files.isReadable(l.keystoreFile()))) {
+            throw new ConfigException("'proxy.listener.port' is set, so 'proxy.listener.keystore.file' must name a readable"
+                    + " keystore (PKCS12 or JKS, with proxy.listener.keystore.password): " + l.keystoreFile());
         }
         if (config.clusterFile != null && !Files.isReadable(config.clusterFile)) {
             throw new ConfigException("'cluster.file' points at " + config.clusterFile + ", which cannot be read");
@@ -230,6 +253,6 @@ public record ProxyConfig(
 
     public ProxyConfig withClusterFile(Path file) {
         return new ProxyConfig(wsProxyEnabled, file, defaultNodeGroup, heartbeatInterval, heartbeatTimeout,
-                usePrivateAddress, adminToken, nodeSecret, relay, webSocket, hls, store, standalone);
+                usePrivateAddress, adminToken, nodeSecret, relay, webSocket, hls, store, standalone, listener);
     }
 }

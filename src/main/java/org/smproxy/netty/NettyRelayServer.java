@@ -89,8 +89,8 @@ public final class NettyRelayServer implements AutoCloseable {
         this.listener = listener;
     }
 
-    public static NettyRelayServer start(ProxyConfig config, int port, Keys keys, RouteTable routes, WsRouter wsRouter,
-                                         SessionRegistry wsSessions)
+    public static NettyRelayServer start(ProxyConfig config, String bind, int port, Keys keys, RouteTable routes,
+                                         WsRouter wsRouter, SessionRegistry wsSessions)
             throws IOException {
         SslContext tls = tlsContext(keys);
         boolean epoll = Epoll.isAvailable();
@@ -124,7 +124,6 @@ public final class NettyRelayServer implements AutoCloseable {
                                     new BoundedAggregator(routes), new RequestHandler(shared));
                         }
                     });
-            String bind = config.standalone().bindAddress();
             Channel listener = b.bind(new InetSocketAddress(bind, port)).syncUninterruptibly().channel();
             log.info("Netty listener (experimental: the APIs, WHIP/WHEP, HLS and WebSocket relays, {} routes) on {} with {} and {}, {} event loops",
                     routes.routes().size(), listener.localAddress(), epoll ? "epoll" : "NIO", OpenSsl.isAvailable() ? "BoringSSL" : "JDK TLS",

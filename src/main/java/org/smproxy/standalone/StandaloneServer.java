@@ -131,7 +131,7 @@ public final class StandaloneServer implements AutoCloseable {
             tomcat.start();
             core.start();
             if (s.nettyPort() >= 0) {
-                netty = NettyRelayServer.start(config, s.nettyPort(),
+                netty = NettyRelayServer.start(config, s.bindAddress(), s.nettyPort(),
                         new NettyRelayServer.Keys(keystore.file(), keystore.password(), keystore.type()),
                         core.routes(), core.wsRouter(), core.wsSessions());
             }

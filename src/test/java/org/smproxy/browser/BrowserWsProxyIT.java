@@ -9,9 +9,13 @@ import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.Parameter;
+import org.junit.jupiter.params.ParameterizedClass;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.smproxy.browser.Browser.Page;
 import org.smproxy.sim.HostAddresses;
 import org.smproxy.sim.SimCluster;
@@ -29,6 +33,8 @@ import org.smproxy.testing.ProxiedCluster;
  * {@code /work/shared/tools/netns-run}).
  */
 @Timeout(180)
+@ParameterizedClass(name = "{0}")
+@ValueSource(strings = {"servlet", "netty"})
 class BrowserWsProxyIT {
 
     static final String SECRET = "browser-ws-nodes";
@@ -48,16 +54,19 @@ class BrowserWsProxyIT {
     static PageServer pages;
     static Browser browser;
 
+    /** The server adapter the browser's sockets and API calls go through: Tomcat's JSR-356 or the Netty listener. */
+    @Parameter
+    String adapter;
+
     @BeforeAll
     static void start() throws Exception {
         assertThat(HostAddresses.firstNonLoopbackIpv4())
                 .as("WebRTC gathers no loopback candidates; run under /work/shared/tools/netns-run").isPresent();
         Path deps = Path.of(System.getProperty("basedir", "."), "target", "web-deps");
         // proxy.enabled: the SM 1.x socket endpoint, as in Red5
-        fixture = ProxiedCluster.start(dir, SECRET, "us-east", Map.of("proxy.enabled", "true"));
+        fixture = ProxiedCluster.start(dir, SECRET, "us-east", Map.of("proxy.enabled", "true",
+                "standalone.netty.port", "0"));
         server = fixture.proxy.server;
-        proxy = fixture.proxy.base;
-        wss = fixture.proxy.wss;
         cluster = fixture.cluster;
         origin = fixture.origin;
         edge1 = fixture.edge1;
@@ -80,9 +89,16 @@ class BrowserWsProxyIT {
         }
     }
 
+    @BeforeEach
+    void pickAdapter() {
+        int port = "netty".equals(adapter) ? server.nettyPort() : server.httpsPort();
+        proxy = "https://127.0.0.1:" + port;
+        wss = "wss://127.0.0.1:" + port;
+    }
+
     @Test
     void theSm1SocketShapeCarriesAPublisherAndPlayerFoundThroughTheEventApi() {
-        String name = "sdkshow";
+        String name = "sdkshow" + adapter;
         String guid = "live/" + name;
         Page publisher = browser.open(pages.https("ws-test.html"));
         // Red5's testbed: the event API names the origin, then the socket goes to the proxy naming it as host.
@@ -98,7 +114,8 @@ class BrowserWsProxyIT {
 
         awaitCarriedByEdges(guid);
         Page viewer = browser.open(pages.https("ws-test.html"));
-        Map<String, Object> play = ok(viewer, viewer.call("wsPlay", sm1(name, Map.of("subscriptionId", "sdk-viewer-1"),
+        Map<String, Object> play = ok(viewer, viewer.call("wsPlay", sm1(name,
+                Map.of("subscriptionId", "sdk-viewer-" + adapter),
                 proxy + "/streammanager/api/4.0/event/live/" + name + "?action=subscribe")));
         String edgeAddress = (String) play.get("serverAddress");
         assertThat(edgeAddress).isIn(address("edge-1"), address("edge-2"));
@@ -106,7 +123,7 @@ class BrowserWsProxyIT {
         await().atMost(MEDIA).until(() -> longStat(viewer, "framesDecoded") > 30);
         await().atMost(MEDIA).until(() -> longStat(viewer, "renderedFrames") > 10 && longStat(viewer, "videoWidth") > 0);
         assertThat(edge.subscriberCount(guid)).isEqualTo(1);
-        WsHandshake played = handshake(edge, "id=sdk-viewer-1");
+        WsHandshake played = handshake(edge, "id=sdk-viewer-" + adapter);
         assertThat(played.path()).isEqualTo("/live/");
         assertForwarded(played);
 
@@ -124,7 +141,7 @@ class BrowserWsProxyIT {
 
     @Test
     void theSm2SocketShapeCarriesABrowserPublisherAndPlayer() {
-        String name = "sm2ws";
+        String name = "sm2ws" + adapter;
         String guid = "live/" + name;
         Page publisher = browser.open(pages.https("ws-test.html"));
         Map<String, Object> pub = ok(publisher, publisher.call("wsPublish", Map.of("streamName", name,
@@ -137,15 +154,15 @@ class BrowserWsProxyIT {
 
         awaitCarriedByEdges(guid);
         Page viewer = browser.open(pages.https("ws-test.html"));
-        ok(viewer, viewer.call("wsPlay", Map.of("streamName", name, "subscriptionId", "sm2-viewer-1",
-                "endpoint", wss + "/as/v1/proxy/ws/subscribe/" + guid + "?id=sm2-viewer-1&nodeGroup=ng1")));
+        ok(viewer, viewer.call("wsPlay", Map.of("streamName", name, "subscriptionId", "sm2-viewer-" + adapter,
+                "endpoint", wss + "/as/v1/proxy/ws/subscribe/" + guid + "?id=sm2-viewer-" + adapter + "&nodeGroup=ng1")));
         await().atMost(MEDIA).until(() -> longStat(viewer, "framesDecoded") > 30);
         await().atMost(MEDIA).until(() -> longStat(viewer, "renderedFrames") > 10);
         SimNode edge = edge1.subscriberCount(guid) > 0 ? edge1 : edge2;
         assertThat(edge.subscriberCount(guid)).isEqualTo(1);
-        WsHandshake played = handshake(edge, "id=sm2-viewer-1");
+        WsHandshake played = handshake(edge, "id=sm2-viewer-" + adapter);
         assertThat(played.path()).isEqualTo("/live/");
-        assertThat(played.query()).isEqualTo("id=sm2-viewer-1");
+        assertThat(played.query()).isEqualTo("id=sm2-viewer-" + adapter);
         assertForwarded(played);
 
         await().atMost(MEDIA).until(() -> server.core().wsSessions().size() == 0);

@@ -132,6 +132,24 @@ class ProxyConfigTest {
                 .isInstanceOf(ConfigException.class).hasMessageContaining(message);
     }
 
+    @Test
+    void theOwnListenerIsOffByDefaultAndNeedsAReadableKeystoreWhenOn(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
+            throws Exception {
+        assertThat(ProxyConfig.defaults().listener().enabled()).isFalse();
+        Properties p = new Properties();
+        p.setProperty("proxy.listener.port", "8444");
+        assertThatThrownBy(() -> ProxyConfig.fromProperties(p, dir)).isInstanceOf(ConfigException.class)
+                .hasMessageContaining("'proxy.listener.keystore.file'");
+        java.nio.file.Files.writeString(dir.resolve("tls.p12"), "not checked here: the listener loads it");
+        p.setProperty("proxy.listener.keystore.file", "tls.p12");
+        p.setProperty("proxy.listener.keystore.password", "pw");
+        ProxyConfig.Listener l = ProxyConfig.fromProperties(p, dir).listener();
+        assertThat(l.port()).isEqualTo(8444);
+        assertThat(l.keystoreFile()).isEqualTo(dir.resolve("tls.p12"));
+        assertThat(l.bindAddress()).isEqualTo("0.0.0.0");
+        badValue("proxy.listener.port", "70000", "proxy.listener.port");
+    }
+
     private static void badValue(String key, String value, String message) {
         Properties p = new Properties();
         p.setProperty(key, value);

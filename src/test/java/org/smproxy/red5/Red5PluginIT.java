@@ -63,6 +63,7 @@ class Red5PluginIT {
     private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
 
     private static Red5 red5;
+    private static int listenerPort;
     /** The plugin runs on the shared store, so the shaded Redis client is exercised inside Red5. */
     private static RedisServer redis;
 
@@ -76,15 +77,24 @@ class Red5PluginIT {
         red5.installDist(dist);
         Path cluster = Files.writeString(runHome.resolve("cluster.json"), CLUSTER_JSON);
         redis = RedisServer.start(runHome.resolveSibling("red5-it-redis"));
-        red5.setProperties(runHome.resolve("webapps/streammanager/WEB-INF/red5-web.properties"), Map.of(
-                "cluster.file", cluster.toString(),
-                "api.admin.token", ADMIN_TOKEN,
-                "api.node.secret", NODE_SECRET,
-                "proxy.enabled", "true",
-                "cluster.store", "redis",
-                "cluster.store.url", redis.url(),
-                "cluster.replica.id", "red5-1",
-                "proxy.session.secret", SESSION_SECRET));
+        // The proxy's own Netty listener beside Red5's Tomcat: same paths, its own port and keystore.
+        org.smproxy.testing.TestKeystore keys = org.smproxy.testing.TestKeystore.create(
+                Files.createDirectories(runHome.resolveSibling("red5-it-tls")), "listener");
+        try (java.net.ServerSocket probe = new java.net.ServerSocket(0)) {
+            listenerPort = probe.getLocalPort();
+        }
+        red5.setProperties(runHome.resolve("webapps/streammanager/WEB-INF/red5-web.properties"), Map.ofEntries(
+                Map.entry("cluster.file", cluster.toString()),
+                Map.entry("api.admin.token", ADMIN_TOKEN),
+                Map.entry("api.node.secret", NODE_SECRET),
+                Map.entry("proxy.enabled", "true"),
+                Map.entry("cluster.store", "redis"),
+                Map.entry("cluster.store.url", redis.url()),
+                Map.entry("cluster.replica.id", "red5-1"),
+                Map.entry("proxy.session.secret", SESSION_SECRET),
+                Map.entry("proxy.listener.port", String.valueOf(listenerPort)),
+                Map.entry("proxy.listener.keystore.file", keys.file().toString()),
+                Map.entry("proxy.listener.keystore.password", keys.password())));
         red5.start();
         // The HTTP port opens before Red5 has refreshed the webapps' Spring contexts (that happens
         // on a separate "Loader:" thread afterwards), so wait for both webapps to answer, not just the port.
@@ -178,6 +188,29 @@ class Red5PluginIT {
             Reply r = red5.get("/as/v1/admin/nodes");
             assertThat(r.status()).as(r.toString()).isEqualTo(401);
         });
+    }
+
+    @Test
+    void theProxysOwnListenerServesTheSamePathsAsRed5sTomcat() throws Exception {
+        HttpClient tls = org.smproxy.testing.Https.trustingClient();
+        String own = "https://127.0.0.1:" + listenerPort;
+        String publish = "/as/v1/streams/stream/ng1/publish/live/stream1?subgroup=eu-west&strict=true";
+        await().atMost(Duration.ofSeconds(30)).ignoreExceptions().until(() -> Https.send(tls, "GET", own + "/as/v1/health",
+                null).statusCode() == 200);
+        HttpResponse<String> viaNetty = Https.send(tls, "GET", own + publish, null);
+        assertThat(viaNetty.statusCode()).as(viaNetty.body()).isEqualTo(200);
+        Reply viaTomcat = red5.send("GET", publish, null, null);
+        assertThat(JSON.readTree(viaNetty.body())).isEqualTo(JSON.readTree(viaTomcat.body()));
+        HttpResponse<String> sm1 = Https.send(tls, "GET", own
+                + "/streammanager/api/4.0/event/live/stream1?action=broadcast&region=us-east&strict=true", null);
+        assertThat(sm1.statusCode()).as(sm1.body()).isEqualTo(200);
+        HttpResponse<String> unknown = Https.send(tls, "GET", own + "/as/v1/streams/stream/nope/publish/live/x", null);
+        assertThat(unknown.statusCode()).isEqualTo(404);
+        assertThat(JSON.readTree(unknown.body()).get("error").asText()).contains("'nope' not found");
+        HttpResponse<String> preflight = Https.send(tls, "OPTIONS", own + "/as/v1/proxy/whip/live/red5cam", null,
+                "Origin", "https://page.example", "Access-Control-Request-Method", "POST");
+        assertThat(preflight.statusCode()).isEqualTo(204);
+        assertThat(Https.send(tls, "GET", own + "/as/v1/admin/nodes", null).statusCode()).isEqualTo(401);
     }
 
     @Test
