@@ -133,6 +133,7 @@ NETTY=0
 cp "$WORK/conf/proxy.properties" "$WORK/conf/proxy-main.properties"
 if grep -aq 'org/smproxy/netty/NettyRelayServer.class' "$PROXY_JAR"; then # a zip's file names are plain text
   NETTY=1
+  echo "standalone.server=tomcat" >>"$WORK/conf/proxy-main.properties"
   echo "standalone.netty.port=8446" >>"$WORK/conf/proxy-main.properties"
 fi
 

@@ -81,11 +81,22 @@ public record ProxyConfig(
     /**
      * Settings only the standalone launcher reads; Red5 owns its own connectors.
      *
-     * @param nettyPort {@code standalone.netty.port}: an experimental second HTTPS listener on Netty serving the same
-     *                  paths as Tomcat; -1 (the default) opens none
+     * @param server    {@code standalone.server}: which server carries the listeners, {@link Server#NETTY} (the
+     *                  default) or {@link Server#TOMCAT} (the servlet adapter, as inside Red5)
+     * @param nettyPort {@code standalone.netty.port}: with {@code standalone.server=tomcat}, a second HTTPS listener on
+     *                  Netty beside Tomcat serving the same paths (to compare both in one process); -1 (the default)
+     *                  opens none
      */
-    public record Standalone(String bindAddress, int httpsPort, int httpPort, Path keystoreFile,
+    public record Standalone(Server server, String bindAddress, int httpsPort, int httpPort, Path keystoreFile,
                              String keystorePassword, String keystoreType, int nettyPort) {
+    }
+
+    /** The standalone launcher's HTTP server. */
+    public enum Server {
+        /** Netty: epoll and BoringSSL where their natives load, one event loop per core; measured ahead in bench/. */
+        NETTY,
+        /** Embedded Tomcat: the servlet adapter Red5 runs, on its own. */
+        TOMCAT
     }
 
     /**
@@ -145,14 +156,7 @@ public record ProxyConfig(
                         s.duration("proxy.hls.playlistMaxAge", Duration.ofMillis(500), Duration.ZERO),
                         s.duration("proxy.hls.blockingTimeout", Duration.ofSeconds(12), Duration.ofSeconds(1))),
                 store(s),
-                new Standalone(
-                        s.string("standalone.bind", "0.0.0.0"),
-                        s.integer("standalone.https.port", 8443, 0, 65535),
-                        s.integer("standalone.http.port", -1, -1, 65535),
-                        s.path("standalone.keystore.file", baseDir),
-                        s.string("standalone.keystore.password", ""),
-                        s.string("standalone.keystore.type", "PKCS12"),
-                        s.integer("standalone.netty.port", -1, -1, 65535)),
+                standalone(s, baseDir),
                 new Listener(
                         s.integer("proxy.listener.port", -1, -1, 65535),
                         s.string("proxy.listener.bind", "0.0.0.0"),
@@ -172,6 +176,28 @@ public record ProxyConfig(
             throw new ConfigException("'cluster.file' points at " + config.clusterFile + ", which cannot be read");
         }
         return config;
+    }
+
+    private static Standalone standalone(Settings s, Path baseDir) {
+        String name = s.string("standalone.server", "netty");
+        Server server = switch (name) {
+            case "netty" -> Server.NETTY;
+            case "tomcat" -> Server.TOMCAT;
+            default -> throw new ConfigException("'standalone.server' must be netty or tomcat, not '" + name + "'");
+        };
+        int nettyPort = s.integer("standalone.netty.port", -1, -1, 65535);
+        if (nettyPort >= 0 && server != Server.TOMCAT) {
+            throw new ConfigException("'standalone.netty.port' opens a Netty listener beside Tomcat: it needs "
+                    + "standalone.server=tomcat (with netty, the server's own ports are already Netty's)");
+        }
+        return new Standalone(server,
+                s.string("standalone.bind", "0.0.0.0"),
+                s.integer("standalone.https.port", 8443, 0, 65535),
+                s.integer("standalone.http.port", -1, -1, 65535),
+                s.path("standalone.keystore.file", baseDir),
+                s.string("standalone.keystore.password", ""),
+                s.string("standalone.keystore.type", "PKCS12"),
+                nettyPort);
     }
 
     private static Store store(Settings s) {

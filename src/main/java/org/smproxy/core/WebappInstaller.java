@@ -42,12 +42,17 @@ public final class WebappInstaller {
     }
 
     public static void install(ServletContext ctx, ProxyCore core, Family family) {
+        install(ctx, core, family, core.routes());
+    }
+
+    /** As {@link #install(ServletContext, ProxyCore, Family)}, serving {@code routes} (the core's and any extras). */
+    public static void install(ServletContext ctx, ProxyCore core, Family family, RouteTable routes) {
         ProxyConfig cfg = core.config();
         FilterRegistration.Dynamic cors = ctx.addFilter("smproxy-cors", new CorsFilter(cfg.relay().allowedOrigins()));
         cors.setAsyncSupported(true);
         cors.addMappingForUrlPatterns(null, false, "/*");
         boolean appWebapp = family == Family.WHPROXY && !ctx.getContextPath().isEmpty();
-        for (RouteTable.Route route : core.routes().in(Routes.contextOf(family))) {
+        for (RouteTable.Route route : routes.in(Routes.contextOf(family))) {
             // Inside an app's own webapp (Red5's live) the WHProxy relay sits at Red5's own mappings.
             String[] mappings = appWebapp ? new String[] {"/whip/*", "/whep/*"} : route.mappings().toArray(String[]::new);
             add(ctx, route.name(), new EndpointServlet(route.endpoint(), core.nodeClient()), mappings);

@@ -7,7 +7,7 @@ import java.util.List;
 
 /**
  * Every path the proxy serves, once: which endpoint answers under which web context and servlet-style mapping
- * ({@code /v1/health} exact, {@code /v1/streams/*} the path and all below it). The servlet installer registers
+ * ({@code /v1/health} exact, {@code /v1/streams/*} the path and all below it, {@code ""} the context's root). The servlet installer registers
  * these mappings in each context; the Netty listener matches the same table as a servlet container would: the
  * context first, then the exact or the longest prefix mapping in it. So both servers serve the same paths.
  */
@@ -35,6 +35,16 @@ public final class RouteTable {
         }
         ctx.sort(Comparator.comparingInt(String::length).reversed());
         this.contexts = Collections.unmodifiableList(ctx);
+    }
+
+    /** This table and further routes (a page served beside the proxy on the same origin), for the same servers. */
+    public RouteTable with(List<Route> extras) {
+        if (extras.isEmpty()) {
+            return this;
+        }
+        List<Route> all = new ArrayList<>(routes);
+        all.addAll(extras);
+        return new RouteTable(all);
     }
 
     public List<Route> routes() {
@@ -80,7 +90,9 @@ public final class RouteTable {
             }
             for (String mapping : r.mappings()) {
                 if (!mapping.endsWith("/*")) {
-                    if (mapping.equals(inContext)) {
+                    // "" is the servlet mapping of the context root alone
+                    boolean exact = mapping.isEmpty() ? inContext.isEmpty() || inContext.equals("/") : mapping.equals(inContext);
+                    if (exact) {
                         return new Match(r.endpoint(), null);
                     }
                     continue;

@@ -14,9 +14,11 @@ final class NettyIn implements HttpIn {
     private final String path;
     private final String rawQuery;
     private final byte[] body;
+    private final boolean secure;
 
-    NettyIn(FullHttpRequest req, InetSocketAddress remote) {
+    NettyIn(FullHttpRequest req, InetSocketAddress remote, boolean secure) {
         this.req = req;
+        this.secure = secure;
         this.remote = remote;
         String uri = req.uri();
         int q = uri.indexOf('?');
@@ -57,7 +59,7 @@ final class NettyIn implements HttpIn {
 
     @Override
     public boolean secure() {
-        return true; // the listener is TLS only
+        return secure;
     }
 
     @Override

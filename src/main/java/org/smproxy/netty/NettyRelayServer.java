@@ -42,6 +42,7 @@ import io.netty.handler.ssl.OpenSsl;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
 import io.netty.handler.ssl.SslProvider;
+import io.netty.handler.timeout.IdleStateHandler;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import io.netty.util.concurrent.EventExecutor;
 
@@ -58,7 +59,7 @@ import org.smproxy.ws.SessionRegistry;
 import org.smproxy.ws.WsRouter;
 
 /**
- * The experimental HTTPS listener on Netty, serving the {@link RouteTable}: one event loop per core that accepts, reads the
+ * The HTTPS listener on Netty, serving the {@link RouteTable}: one event loop per core that accepts, reads the
  * client, talks to the node through its own keep-alive pool and answers, with no thread hand-off on the way; epoll
  * and BoringSSL where their natives load, NIO and JDK TLS otherwise (said once in the log).
  *
@@ -81,16 +82,32 @@ public final class NettyRelayServer implements AutoCloseable {
     public record Keys(Path file, String password, String type) {
     }
 
+    /** An HTTP client connection with no request in progress for this long is closed (nginx keeps 75 s, Tomcat 20). */
+    static final int CLIENT_IDLE_SECONDS = 60;
+
     private final EventLoopGroup loops;
     private final Channel listener;
+    /** The plain-HTTP listener (for load balancers that end TLS themselves), or null. */
+    private final Channel plain;
 
-    private NettyRelayServer(EventLoopGroup loops, Channel listener) {
+    private NettyRelayServer(EventLoopGroup loops, Channel listener, Channel plain) {
         this.loops = loops;
         this.listener = listener;
+        this.plain = plain;
     }
 
     public static NettyRelayServer start(ProxyConfig config, String bind, int port, Keys keys, RouteTable routes,
                                          WsRouter wsRouter, SessionRegistry wsSessions)
+            throws IOException {
+        return start(config, bind, port, keys, -1, routes, wsRouter, wsSessions);
+    }
+
+    /**
+     * The HTTPS listener on {@code port} and, when {@code plainPort} is 0 or more, a plain-HTTP one on the same
+     * event loops, both serving {@code routes}.
+     */
+    public static NettyRelayServer start(ProxyConfig config, String bind, int port, Keys keys, int plainPort,
+                                         RouteTable routes, WsRouter wsRouter, SessionRegistry wsSessions)
             throws IOException {
         SslContext tls = tlsContext(keys);
         boolean epoll = Epoll.isAvailable();
@@ -112,28 +129,50 @@ public final class NettyRelayServer implements AutoCloseable {
             }
             WsRelay.Shared ws = new WsRelay.Shared(wsSessions, config.webSocket(),
                     (int) settings.connectTimeout().toMillis(), nodeType);
-            RequestHandler.Shared shared = new RequestHandler.Shared(routes, new Cors(settings.allowedOrigins()),
-                    Collections.unmodifiableMap(legs), wsRouter, ws);
-            ServerBootstrap b = new ServerBootstrap().group(loops).channel(serverType)
-                    .option(ChannelOption.SO_BACKLOG, 1000)
-                    .childOption(ChannelOption.TCP_NODELAY, true)
-                    .childHandler(new ChannelInitializer<SocketChannel>() {
-                        @Override
-                        protected void initChannel(SocketChannel ch) {
-                            ch.pipeline().addLast(tls.newHandler(ch.alloc()), new HttpServerCodec(MAX_LINE, MAX_HEADERS, 8192),
-                                    new BoundedAggregator(routes), new RequestHandler(shared));
-                        }
-                    });
-            Channel listener = b.bind(new InetSocketAddress(bind, port)).syncUninterruptibly().channel();
-            log.info("Netty listener (experimental: the APIs, WHIP/WHEP, HLS and WebSocket relays, {} routes) on {} with {} and {}, {} event loops",
-                    routes.routes().size(), listener.localAddress(), epoll ? "epoll" : "NIO", OpenSsl.isAvailable() ? "BoringSSL" : "JDK TLS",
-                    legs.size());
-            return new NettyRelayServer(loops, listener);
+            Cors cors = new Cors(settings.allowedOrigins());
+            Map<EventLoop, NettyNodeLeg> sharedLegs = Collections.unmodifiableMap(legs);
+            Channel listener = listen(loops, serverType, bind, port, tls,
+                    new RequestHandler.Shared(routes, cors, sharedLegs, wsRouter, ws, true));
+            Channel plain = plainPort < 0 ? null : listen(loops, serverType, bind, plainPort, null,
+                    new RequestHandler.Shared(routes, cors, sharedLegs, wsRouter, ws, false));
+            log.info("Netty listener (the APIs, WHIP/WHEP, HLS and WebSocket relays, {} routes) on {}{} with {} and {}, {} event loops",
+                    routes.routes().size(), listener.localAddress(), plain == null ? "" : " and plain HTTP on " + plain.localAddress(),
+                    epoll ? "epoll" : "NIO", OpenSsl.isAvailable() ? "BoringSSL" : "JDK TLS", legs.size());
+            return new NettyRelayServer(loops, listener, plain);
         } catch (RuntimeException e) {
             loops.shutdownGracefully(0, 0, java.util.concurrent.TimeUnit.SECONDS);
             throw e;
         }
     }
+
+    /** One listening socket; {@code tls} null for plain HTTP. A port in use fails here, with the address in the message. */
+    private static Channel listen(EventLoopGroup loops, Class<? extends ServerChannel> serverType, String bind, int port,
+                                  SslContext tls, RequestHandler.Shared shared) {
+        RouteTable routes = shared.routes();
+        ServerBootstrap b = new ServerBootstrap().group(loops).channel(serverType)
+                .option(ChannelOption.SO_BACKLOG, 1000)
+                .childOption(ChannelOption.TCP_NODELAY, true)
+                .childHandler(new ChannelInitializer<SocketChannel>() {
+                    @Override
+                    protected void initChannel(SocketChannel ch) {
+                        if (tls != null) {
+                            ch.pipeline().addLast(tls.newHandler(ch.alloc()));
+                        }
+                        ch.pipeline().addLast(HTTP_IDLE, new IdleStateHandler(0, 0, CLIENT_IDLE_SECONDS, java.util.concurrent.TimeUnit.SECONDS));
+                        ch.pipeline().addLast(new HttpServerCodec(MAX_LINE, MAX_HEADERS, 8192),
+                                new BoundedAggregator(routes), new RequestHandler(shared));
+                    }
+                });
+        io.netty.channel.ChannelFuture bound = b.bind(new InetSocketAddress(bind, port)).awaitUninterruptibly();
+        if (!bound.isSuccess()) {
+            throw new ConfigException("cannot listen on " + bind + ":" + port + " (in use, or not an address of this "
+                    + "machine?): " + bound.cause().getMessage());
+        }
+        return bound.channel();
+    }
+
+    /** The name of the HTTP connection's idle handler, which a WebSocket upgrade replaces with its own. */
+    static final String HTTP_IDLE = "http-idle";
 
     /** BoringSSL (netty-tcnative) when its native library loads, else the JDK's TLS, with a log line saying why. */
     static SslContext tlsContext(Keys keys) throws IOException {
@@ -168,8 +207,21 @@ public final class NettyRelayServer implements AutoCloseable {
         return ((InetSocketAddress) listener.localAddress()).getPort();
     }
 
+    /** The plain-HTTP port, or -1 without one. */
+    public int plainPort() {
+        return plain == null ? -1 : ((InetSocketAddress) plain.localAddress()).getPort();
+    }
+
+    /** Until the listener closes: what the standalone launcher's main thread waits on. */
+    public void awaitClose() {
+        listener.closeFuture().syncUninterruptibly();
+    }
+
     @Override
     public void close() {
+        if (plain != null) {
+            plain.close().syncUninterruptibly();
+        }
         listener.close().syncUninterruptibly();
         loops.shutdownGracefully(0, 2, java.util.concurrent.TimeUnit.SECONDS).syncUninterruptibly();
     }

@@ -22,6 +22,7 @@ import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.TooLongHttpHeaderException;
 import io.netty.handler.codec.http.TooLongHttpLineException;
+import io.netty.handler.timeout.IdleStateEvent;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -48,7 +49,7 @@ final class RequestHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
 
     /** What every connection of one listener shares; {@code legs} gives each event loop its own node leg. */
     record Shared(RouteTable routes, Cors cors, Map<EventLoop, NettyNodeLeg> legs, WsRouter wsRouter,
-                  WsRelay.Shared ws) {
+                  WsRelay.Shared ws, boolean secure) {
     }
 
     private final Shared shared;
@@ -74,7 +75,7 @@ final class RequestHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
     }
 
     private void serve(ChannelHandlerContext ctx, FullHttpRequest clientToProxy) {
-        HttpIn in = new NettyIn(clientToProxy, (InetSocketAddress) ctx.channel().remoteAddress());
+        HttpIn in = new NettyIn(clientToProxy, (InetSocketAddress) ctx.channel().remoteAddress(), shared.secure);
         Cors.Verdict cors = shared.cors.check(in.method(), in::header, System.currentTimeMillis());
         if (cors.answer() != null) {
             respond(ctx, clientToProxy, cors, cors.answer());
@@ -219,6 +220,16 @@ final class RequestHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
             r.release();
         }
         super.channelInactive(ctx);
+    }
+
+    /** An idle keep-alive connection is closed; one waiting on a node is not (the node call has its own timeouts). */
+    @Override
+    public void userEventTriggered(ChannelHandlerContext ctx, Object evt) throws Exception {
+        if (evt instanceof IdleStateEvent && !busy) {
+            ctx.close();
+            return;
+        }
+        super.userEventTriggered(ctx, evt);
     }
 
     @Override

@@ -106,6 +106,9 @@ final class WsRelay implements WsSession {
         ch.config().setAutoRead(false);
         ch.config().setWriteBufferWaterMark(waterMark(shared.limits));
         ctx.pipeline().replace(ctx.name(), "ws-client", relay.new ClientSide());
+        if (ctx.pipeline().get(NettyRelayServer.HTTP_IDLE) != null) {
+            ctx.pipeline().remove(NettyRelayServer.HTTP_IDLE); // the session's own idle rule follows
+        }
         ctx.pipeline().addBefore("ws-client", "ws-idle", new IdleStateHandler(0, 0,
                 shared.limits.idleTimeout().toMillis(), TimeUnit.MILLISECONDS));
         handshaker.handshake(ch, req).addListener(f -> {

@@ -4,8 +4,8 @@ import java.io.File;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Set;
-import java.util.function.Consumer;
 
 import javax.servlet.ServletContainerInitializer;
 
@@ -22,11 +22,13 @@ import org.smproxy.config.ConfigException;
 import org.smproxy.config.ProxyConfig;
 import org.smproxy.core.ProxyCore;
 import org.smproxy.core.WebappInstaller;
+import org.smproxy.http.RouteTable;
 import org.smproxy.netty.NettyRelayServer;
 
 /**
- * The proxy on its own embedded Tomcat, over HTTPS, with the same contexts and paths as inside Red5:
- * {@code /streammanager} (SM 1.x) and {@code /as} (SM 2.0).
+ * The proxy on its own, over HTTPS, with the same contexts and paths as inside Red5: {@code /streammanager}
+ * (SM 1.x) and {@code /as} (SM 2.0). On Netty by default ({@code standalone.server=netty}), or on an embedded Tomcat
+ * ({@code standalone.server=tomcat}: the servlet adapter that runs inside Red5).
  *
  * <pre>java -jar streammanager-proxy-standalone.jar [--config FILE] [--https-port N]</pre>
  */
@@ -34,9 +36,10 @@ public final class StandaloneServer implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(StandaloneServer.class);
 
     private final ProxyCore core;
+    /** With {@code standalone.server=tomcat}, else null. */
     private final Tomcat tomcat;
     private final Connector https;
-    /** The experimental Netty listener ({@code standalone.netty.port}), or null. */
+    /** The server's listeners with {@code standalone.server=netty}, the side listener {@code standalone.netty.port} with Tomcat, or null. */
     private final NettyRelayServer netty;
 
     private StandaloneServer(ProxyCore core, Tomcat tomcat, Connector https, NettyRelayServer netty) {
@@ -60,7 +63,11 @@ public final class StandaloneServer implements AutoCloseable {
             Runtime.getRuntime().addShutdownHook(new Thread(server::close, "smproxy-shutdown"));
             System.out.println("READY " + server.baseUrl() + "/as/v1/health");
             System.out.flush();
-            server.tomcat.getServer().await();
+            if (server.tomcat != null) {
+                server.tomcat.getServer().await();
+            } else {
+                server.netty.awaitClose(); // Netty's threads are daemons: this thread keeps the JVM up
+            }
         } catch (ConfigException e) {
             System.err.println("configuration error: " + e.getMessage());
             System.exit(2);
@@ -94,20 +101,31 @@ public final class StandaloneServer implements AutoCloseable {
     }
 
     public static StandaloneServer start(ProxyConfig config) throws IOException, LifecycleException {
-        return start(config, tomcat -> { });
+        return start(config, List.of());
     }
 
     /**
-     * As {@link #start(ProxyConfig)}, with a hook that adds to the same Tomcat, hence the same HTTPS origin, before
-     * it starts: further contexts or servlets (the demo's page).
+     * As {@link #start(ProxyConfig)}, with further routes served by the same server, hence on the same HTTPS origin
+     * (the demo's page), whichever server it is.
      */
-    public static StandaloneServer start(ProxyConfig config, Consumer<Tomcat> extras)
+    public static StandaloneServer start(ProxyConfig config, List<RouteTable.Route> extras)
             throws IOException, LifecycleException {
         ProxyCore core = ProxyCore.create(config);
         NettyRelayServer netty = null;
         try {
             ProxyConfig.Standalone s = config.standalone();
             SelfSignedKeystore.Keystore keystore = keystore(s);
+            RouteTable routes = core.routes().with(extras);
+            NettyRelayServer.Keys keys = new NettyRelayServer.Keys(keystore.file(), keystore.password(), keystore.type());
+            if (s.server() == ProxyConfig.Server.NETTY) {
+                core.start();
+                netty = NettyRelayServer.start(config, s.bindAddress(), s.httpsPort(), keys, s.httpPort(), routes,
+                        core.wsRouter(), core.wsSessions());
+                StandaloneServer server = new StandaloneServer(core, null, null, netty);
+                log.info("streammanager-proxy standalone on Netty serving {} (SM 1.x under /streammanager, SM 2.0 under /as)",
+                        server.baseUrl());
+                return server;
+            }
             Tomcat tomcat = new Tomcat();
             Path work = Files.createTempDirectory("smproxy-tomcat");
             tomcat.setBaseDir(work.toString());
@@ -124,19 +142,17 @@ public final class StandaloneServer implements AutoCloseable {
                 http.setThrowOnFailure(true);
                 tomcat.getService().addConnector(http);
             }
-            addContext(tomcat, work, "/streammanager", core, WebappInstaller.Family.SM1);
-            addContext(tomcat, work, "/as", core, WebappInstaller.Family.SM2);
-            addContext(tomcat, work, "", core, WebappInstaller.Family.WHPROXY);
-            extras.accept(tomcat);
+            addContext(tomcat, work, "/streammanager", core, WebappInstaller.Family.SM1, routes);
+            addContext(tomcat, work, "/as", core, WebappInstaller.Family.SM2, routes);
+            addContext(tomcat, work, "", core, WebappInstaller.Family.WHPROXY, routes);
             tomcat.start();
             core.start();
             if (s.nettyPort() >= 0) {
-                netty = NettyRelayServer.start(config, s.bindAddress(), s.nettyPort(),
-                        new NettyRelayServer.Keys(keystore.file(), keystore.password(), keystore.type()),
-                        core.routes(), core.wsRouter(), core.wsSessions());
+                netty = NettyRelayServer.start(config, s.bindAddress(), s.nettyPort(), keys, routes,
+                        core.wsRouter(), core.wsSessions());
             }
             StandaloneServer server = new StandaloneServer(core, tomcat, https, netty);
-            log.info("streammanager-proxy standalone serving {} (SM 1.x under /streammanager, SM 2.0 under /as)",
+            log.info("streammanager-proxy standalone on Tomcat serving {} (SM 1.x under /streammanager, SM 2.0 under /as)",
                     server.baseUrl());
             return server;
         } catch (IOException | LifecycleException | RuntimeException e) {
@@ -182,14 +198,14 @@ public final class StandaloneServer implements AutoCloseable {
         return connector;
     }
 
-    private static void addContext(Tomcat tomcat, Path work, String path, ProxyCore core, WebappInstaller.Family family)
-            throws IOException {
+    private static void addContext(Tomcat tomcat, Path work, String path, ProxyCore core, WebappInstaller.Family family,
+                                   RouteTable routes) throws IOException {
         File docBase = Files.createDirectories(work.resolve("webapps" + (path.isEmpty() ? "/ROOT" : path))).toFile();
         Context ctx = tomcat.addContext(path, docBase.getAbsolutePath());
         // Tomcat.addContext runs no SCIs of its own: JSR-356 needs WsSci added by hand.
         ctx.addServletContainerInitializer(new WsSci(), null);
         ServletContainerInitializer installer = (Set<Class<?>> classes, javax.servlet.ServletContext sc) ->
-                WebappInstaller.install(sc, core, family);
+                WebappInstaller.install(sc, core, family, routes);
         ctx.addServletContainerInitializer(installer, null);
         // Without a default servlet, unmapped paths end before any filter runs (CORS, the WebSocket upgrade).
         Tomcat.addServlet(ctx, "not-found", new NotFoundServlet()).setAsyncSupported(true);
@@ -197,12 +213,30 @@ public final class StandaloneServer implements AutoCloseable {
     }
 
     public int httpsPort() {
-        return https.getLocalPort();
+        return tomcat == null ? netty.port() : https.getLocalPort();
     }
 
-    /** The Netty listener's port, or -1 when {@code standalone.netty.port} is not set. */
+    /** The Netty listener's port (on Netty, the HTTPS port), or -1 on Tomcat without {@code standalone.netty.port}. */
     public int nettyPort() {
         return netty == null ? -1 : netty.port();
+    }
+
+    /** The plain-HTTP port ({@code standalone.http.port}), or -1 without one. */
+    public int httpPort() {
+        if (tomcat == null) {
+            return netty.plainPort();
+        }
+        for (Connector c : tomcat.getService().findConnectors()) {
+            if (c != https) {
+                return c.getLocalPort();
+            }
+        }
+        return -1;
+    }
+
+    /** Which server carries the listeners. */
+    public ProxyConfig.Server serverKind() {
+        return tomcat == null ? ProxyConfig.Server.NETTY : ProxyConfig.Server.TOMCAT;
     }
 
     public String baseUrl() {
@@ -219,6 +253,10 @@ public final class StandaloneServer implements AutoCloseable {
     public void close() {
         if (netty != null) {
             netty.close();
+        }
+        if (tomcat == null) {
+            core.close();
+            return;
         }
         try {
             tomcat.stop();

@@ -65,7 +65,7 @@ class BrowserWsProxyIT {
         Path deps = Path.of(System.getProperty("basedir", "."), "target", "web-deps");
         // proxy.enabled: the SM 1.x socket endpoint, as in Red5
         fixture = ProxiedCluster.start(dir, SECRET, "us-east", Map.of("proxy.enabled", "true",
-                "standalone.netty.port", "0"));
+                "standalone.server", "tomcat", "standalone.netty.port", "0"));
         server = fixture.proxy.server;
         cluster = fixture.cluster;
         origin = fixture.origin;

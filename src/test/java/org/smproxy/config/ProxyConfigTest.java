@@ -46,6 +46,7 @@ class ProxyConfigTest {
         assertThat(c.standalone().keystoreFile()).isNull();
         assertThat(c.standalone().keystoreType()).isEqualTo("PKCS12");
         assertThat(c.standalone().nettyPort()).isEqualTo(-1);
+        assertThat(c.standalone().server()).isEqualTo(ProxyConfig.Server.NETTY);
         assertThat(c.store().kind()).isEqualTo(ProxyConfig.StoreKind.MEMORY);
         assertThat(c.store().prefix()).isEqualTo("smproxy:");
         assertThat(c.store().replicaId()).matches("[A-Za-z0-9._-]+-[0-9a-f]{1,6}");
@@ -104,6 +105,9 @@ class ProxyConfigTest {
         "standalone.https.port|70000|'standalone.https.port' must be between 0 and 65535",
         "standalone.https.port|abc|'standalone.https.port' must be a whole number",
         "standalone.netty.port|-2|'standalone.netty.port' must be between -1 and 65535",
+        "standalone.netty.port|8446|'standalone.netty.port' opens a Netty listener beside Tomcat: it needs standalone.server=tomcat",
+        "standalone.server|jetty|'standalone.server' must be netty or tomcat, not 'jetty'",
+        "standalone.server|Netty|'standalone.server' must be netty or tomcat, not 'Netty'",
         "proxy.maxBodySize|100|'proxy.maxBodySize' must be between 1024",
         "proxy.upstream.timeout|fast|'proxy.upstream.timeout' must be a duration",
         "cluster.heartbeat.timout|9s|unknown configuration key(s) [cluster.heartbeat.timout]",

@@ -78,7 +78,7 @@ class HlsProxyTest {
         proxy = TestProxy.start(Files.createDirectories(dir.resolve(adapter)), "{\"nodeGroups\":[{\"name\":\"ng1\"}]}",
                 Map.of("cluster.heartbeat.timeout", "10m",
                         "api.node.secret", SECRET,
-                        "standalone.netty.port", "0",
+                        "standalone.server", "tomcat", "standalone.netty.port", "0",
                         "proxy.hls.playlistMaxAge", "5s")); // the 200-viewer test must see one playlist, not one per tick
         server = proxy.server;
         http = proxy.client;

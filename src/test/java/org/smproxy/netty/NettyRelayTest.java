@@ -50,7 +50,7 @@ class NettyRelayTest {
         String cluster = "{\"nodeGroups\":[{\"name\":\"ng1\"}],\"nodes\":["
                 + node("edge", edge.port()) + "," + node("drained", drained.port()) + ","
                 + node("down", closedPort) + "," + node("silent", silent.getLocalPort()) + "]}";
-        proxy = TestProxy.start(dir, cluster, Map.of("proxy.enabled", "true", "standalone.netty.port", "0",
+        proxy = TestProxy.start(dir, cluster, Map.of("proxy.enabled", "true", "standalone.server", "tomcat", "standalone.netty.port", "0",
                 "cluster.heartbeat.timeout", "10m", "proxy.upstream.timeout", "1s", "proxy.maxBodySize", "8192"));
         netty = "https://127.0.0.1:" + proxy.server.nettyPort();
         proxy.server.core().cluster().setAdminState("drained", NodeState.SOFT_SUNSET);

@@ -69,6 +69,7 @@ class StandaloneApiTest {
         p.setProperty("standalone.https.port", "0");
         p.setProperty("standalone.keystore.file", ks.file().toString());
         p.setProperty("standalone.keystore.password", ks.password());
+        p.setProperty("standalone.server", "tomcat"); // the servlet adapter, with Netty beside it
         p.setProperty("standalone.netty.port", "0");
         server = StandaloneServer.start(ProxyConfig.fromProperties(p, dir));
         client = Https.trustingClient();

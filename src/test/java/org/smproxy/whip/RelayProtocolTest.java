@@ -67,7 +67,7 @@ class RelayProtocolTest {
                 + "{\"name\":\"ng-fail\",\"shuffleSizeExpression\":\"1\"},{\"name\":\"ng-dead\"},{\"name\":\"ng-slow\"}]}",
                 Map.of("cluster.defaultNodeGroup", "ng1", "cluster.heartbeat.timeout", "10m", "api.node.secret", SECRET,
                         "proxy.upstream.timeout", "1s", "proxy.upstream.connectTimeout", "1s",
-                        "proxy.session.secret", SESSION_SECRET, "standalone.netty.port", "0"));
+                        "proxy.session.secret", SESSION_SECRET, "standalone.server", "tomcat", "standalone.netty.port", "0"));
         server = proxy.server;
         client = proxy.client;
         base = proxy.base;

@@ -71,7 +71,7 @@ class WsRelayTest {
                 // A thousand handshakes at once on two busy cores can outlast the 3 s default; this test is about leaks.
                 "proxy.upstream.connectTimeout", "30s",
                 "proxy.cors.allowedOrigins", "https://good.example",
-                "standalone.netty.port", "0"));
+                "standalone.server", "tomcat", "standalone.netty.port", "0"));
         server = proxy.server;
         http = proxy.client;
         base = proxy.base;

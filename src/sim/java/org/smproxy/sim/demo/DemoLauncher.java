@@ -81,7 +81,7 @@ public final class DemoLauncher implements AutoCloseable {
             demo.startCluster();
             demo.awaitNodesInService();
             demo.printUrls();
-            // Tomcat's non-daemon threads keep the JVM up until SIGINT/SIGTERM runs the hook.
+            demo.awaitClose(); // Netty's threads are daemons: this one keeps the JVM up until SIGINT/SIGTERM
         } catch (ConfigException e) {
             System.err.println("configuration error: " + e.getMessage());
             System.exit(2);
@@ -119,12 +119,11 @@ public final class DemoLauncher implements AutoCloseable {
         ProxyConfig config = ProxyConfig.fromProperties(props, conf);
 
         DemoWeb web = new DemoWeb(NODE_GROUP);
-        StandaloneServer server = StandaloneServer.start(config, web::install);
-        if (server.httpsPort() <= 0) {
-            // Tomcat logs a connector that cannot bind and starts anyway; a demo without its port is no demo.
-            server.close();
-            throw new StartFailure("could not listen on " + options.bind() + ":" + options.httpsPort()
-                    + " (in use? see Tomcat's error above); pick another port with --https-port N");
+        StandaloneServer server;
+        try {
+            server = StandaloneServer.start(config, web.routes());
+        } catch (ConfigException e) { // a port in use: a demo without its port is no demo
+            throw new StartFailure(e.getMessage() + "; pick another port with --https-port N");
         }
         web.attach(server.core().cluster());
         return new DemoLauncher(adminToken, nodeSecret, server, web);
@@ -208,6 +207,13 @@ public final class DemoLauncher implements AutoCloseable {
         return localBase() + "/";
     }
 
+    private final java.util.concurrent.CountDownLatch closedLatch = new java.util.concurrent.CountDownLatch(1);
+
+    /** Until {@link #close()} has run. */
+    void awaitClose() throws InterruptedException {
+        closedLatch.await();
+    }
+
     /** Stops the nodes first (they sign off by going silent), then the proxy. Safe to call twice. */
     @Override
     public synchronized void close() {
@@ -225,6 +231,7 @@ public final class DemoLauncher implements AutoCloseable {
         } finally {
             server.close();
             log.info("demo stopped");
+            closedLatch.countDown();
         }
     }
 

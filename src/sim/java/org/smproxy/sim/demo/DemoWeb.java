@@ -11,19 +11,20 @@ import java.util.List;
 import java.util.Map;
 import java.util.regex.Pattern;
 
-import javax.servlet.http.HttpServlet;
-import javax.servlet.http.HttpServletRequest;
-import javax.servlet.http.HttpServletResponse;
-
 import org.apache.catalina.Context;
 import org.apache.catalina.startup.Tomcat;
 import org.smproxy.cluster.ClusterModel;
 import org.smproxy.cluster.Node;
 import org.smproxy.cluster.StreamView;
-import org.smproxy.servlet.Errors;
+import org.smproxy.http.ApiCall;
+import org.smproxy.http.ApiHandler;
+import org.smproxy.http.ErrorDialect;
+import org.smproxy.http.HttpOut;
+import org.smproxy.http.RouteTable;
+import org.smproxy.servlet.EndpointServlet;
 
 /**
- * The demo's page on the proxy's own Tomcat, so the page and the proxy share one HTTPS origin (no CORS, one
+ * The demo's page on the proxy's own server, so the page and the proxy share one HTTPS origin (no CORS, one
  * certificate to accept). In the root context, beside the SM 1.x WHProxy relay that owns {@code /*} there:
  * <ul>
  *   <li>{@code /} (exact) the page, {@code web/index.html};</li>
@@ -123,21 +124,32 @@ final class DemoWeb {
         this.proxyPort = proxyPort;
     }
 
-    /** The {@link org.smproxy.standalone.StandaloneServer} hook, before Tomcat starts: joins (or adds) the root context. */
+    /**
+     * The page's routes in the root context, for {@link org.smproxy.standalone.StandaloneServer#start(
+     * org.smproxy.config.ProxyConfig, List)}: served by whichever server the proxy runs on.
+     */
+    List<RouteTable.Route> routes() {
+        return List.of(
+                new RouteTable.Route("demo-nodes", "", List.of(NODES_PATH), new NodesEndpoint()),
+                new RouteTable.Route("demo-hls", "", List.of(HLS_PATH), new HlsStartEndpoint()),
+                new RouteTable.Route("demo-config", "", List.of(CONFIG_PATH), new ConfigEndpoint()),
+                // "" is the context root exactly: the page at "/"
+                new RouteTable.Route("demo-files", "", List.of("", FILES_PREFIX + "/*"), new FilesEndpoint()));
+    }
+
+    /** The same routes on a Tomcat of the page's own (the page beside a load balancer, {@link NodesLauncher}). */
     void install(Tomcat tomcat) {
         Context root = (Context) tomcat.getHost().findChild("");
         if (root == null) {
             root = tomcat.addContext("", emptyDocBase().toString());
         }
-        Tomcat.addServlet(root, "demo-nodes", new NodesServlet());
-        root.addServletMappingDecoded(NODES_PATH, "demo-nodes");
-        Tomcat.addServlet(root, "demo-hls", new HlsStartServlet());
-        root.addServletMappingDecoded(HLS_PATH, "demo-hls");
-        Tomcat.addServlet(root, "demo-config", new ConfigServlet());
-        root.addServletMappingDecoded(CONFIG_PATH, "demo-config");
-        Tomcat.addServlet(root, "demo-files", new FilesServlet());
-        root.addServletMappingDecoded("", "demo-files"); // "" is the context root exactly: the page at "/"
-        root.addServletMappingDecoded(FILES_PREFIX + "/*", "demo-files");
+        for (RouteTable.Route r : routes()) {
+            // These endpoints never relay to a node: no node leg.
+            Tomcat.addServlet(root, r.name(), new EndpointServlet(r.endpoint(), null)).setAsyncSupported(true);
+            for (String mapping : r.mappings()) {
+                root.addServletMappingDecoded(mapping, r.name());
+            }
+        }
     }
 
     /** Tomcat wants a document base even though everything here comes from the classpath. */
@@ -200,54 +212,57 @@ final class DemoWeb {
         return body;
     }
 
-    private final class NodesServlet extends HttpServlet {
-        private static final long serialVersionUID = 1L;
+    private final class NodesEndpoint extends ApiHandler {
+        NodesEndpoint() {
+            super(ErrorDialect.SM2);
+        }
 
         @Override
-        protected void doGet(HttpServletRequest req, HttpServletResponse resp) throws IOException {
+        protected HttpOut handle(ApiCall call) {
+            call.allow("GET, HEAD");
             if (cluster == null) {
-                Errors.json(resp, 503, Map.of("error", "the proxy is still starting"));
-                return;
+                return HttpOut.json(503, Map.of("error", "the proxy is still starting"));
             }
-            Map<String, Object> view;
             try {
-                view = nodesView();
+                return HttpOut.json(200, nodesView());
             } catch (UncheckedIOException e) { // a proxy in another process that did not answer
-                Errors.json(resp, 503, Map.of("error", "the proxy's admin API did not answer: " + e.getCause().getMessage()));
-                return;
+                return HttpOut.json(503, Map.of("error", "the proxy's admin API did not answer: " + e.getCause().getMessage()));
             }
-            Errors.json(resp, 200, view);
         }
     }
 
-    private final class ConfigServlet extends HttpServlet {
-        private static final long serialVersionUID = 1L;
+    private final class ConfigEndpoint extends ApiHandler {
+        ConfigEndpoint() {
+            super(ErrorDialect.SM2);
+        }
 
         @Override
-        protected void doGet(HttpServletRequest req, HttpServletResponse resp) throws IOException {
-            Errors.json(resp, 200, proxyPort == null ? Map.of() : Map.of("proxyPort", proxyPort));
+        protected HttpOut handle(ApiCall call) {
+            call.allow("GET, HEAD");
+            return HttpOut.json(200, proxyPort == null ? Map.of() : Map.of("proxyPort", proxyPort));
         }
     }
 
     /** {@code POST /demo/hls}: {@code {"streamGuid", "playlist"}}, or 503 with the reason (e.g. no ffmpeg). */
-    private final class HlsStartServlet extends HttpServlet {
-        private static final long serialVersionUID = 1L;
+    private final class HlsStartEndpoint extends ApiHandler {
+        HlsStartEndpoint() {
+            super(ErrorDialect.SM2);
+        }
 
         @Override
-        protected void doPost(HttpServletRequest req, HttpServletResponse resp) throws IOException {
+        protected HttpOut handle(ApiCall call) {
+            call.allow("POST");
             HlsSource source = hls;
             if (source == null) {
-                Errors.json(resp, 503, Map.of("error", "the simulated cluster is still starting"));
-                return;
+                return HttpOut.json(503, Map.of("error", "the simulated cluster is still starting"));
             }
             String guid;
             try {
-                guid = source.start();
+                guid = source.start(); // once: later calls find it running
             } catch (IllegalStateException e) {
-                Errors.json(resp, 503, Map.of("error", "the simulated nodes cannot make HLS: " + e.getMessage()));
-                return;
+                return HttpOut.json(503, Map.of("error", "the simulated nodes cannot make HLS: " + e.getMessage()));
             }
-            Errors.json(resp, 200, Map.of("streamGuid", guid,
+            return HttpOut.json(200, Map.of("streamGuid", guid,
                     "playlist", "/as/v1/proxy/hls/" + guid + ".m3u8?nodeGroup=" + nodeGroup));
         }
     }
@@ -256,27 +271,28 @@ final class DemoWeb {
      * Serves {@code web/**} from the classpath (target/test-classes in a build, the demo jar once packaged):
      * {@code /} and {@code /demo/} are the page, {@code /demo/<name>} the file {@code web/<name>}.
      */
-    private static final class FilesServlet extends HttpServlet {
-        private static final long serialVersionUID = 1L;
+    private static final class FilesEndpoint extends ApiHandler {
+        FilesEndpoint() {
+            super(ErrorDialect.SM2);
+        }
 
         @Override
-        protected void doGet(HttpServletRequest req, HttpServletResponse resp) throws IOException {
-            String path = req.getPathInfo(); // below /demo; null for the exact "" mapping (the context root)
-            String name = path == null || path.equals("/") ? "index.html" : path.substring(1);
+        protected HttpOut handle(ApiCall call) {
+            call.allow("GET, HEAD");
+            String rest = call.rest(0); // below /demo; empty for the context root and /demo/
+            String name = rest.isEmpty() ? "index.html" : rest;
             String type = TYPES.get(name.substring(name.lastIndexOf('.') + 1));
             InputStream in = SAFE_PATH.matcher(name).matches() && type != null
                     ? DemoWeb.class.getClassLoader().getResourceAsStream("web/" + name) : null;
             if (in == null) {
-                resp.sendError(404);
-                return;
+                throw call.notFound();
             }
             try (in) {
-                byte[] bytes = in.readAllBytes();
-                resp.setContentType(type);
                 // The demo page changes with the code; never let a browser run yesterday's script.
-                resp.setHeader("Cache-Control", "no-cache");
-                resp.setContentLength(bytes.length);
-                resp.getOutputStream().write(bytes);
+                return new HttpOut(200).header("Content-Type", type).header("Cache-Control", "no-cache")
+                        .body(in.readAllBytes());
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
             }
         }
     }
