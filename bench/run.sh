@@ -13,6 +13,8 @@
 #   --proxy-jar   measure this standalone jar instead of building the working tree's (before/after comparisons)
 #   --no-readme   print the table, leave bench/README.md alone
 #   --keep        keep the work folder (configs, logs, raw results, JFR files)
+#   --proxy-gc F  the proxy's collector flag (default -XX:+UseG1GC, the JDK's own default on a server),
+#                 e.g. -XX:+UseParallelGC to compare collectors on the same loads
 #   --before JAR  also measure an earlier build of the proxy, side by side in the same run (before/after table;
 #                 adds about 5 minutes)
 #
@@ -27,6 +29,7 @@ PROFILE=1
 PROXY_JAR=""
 README=1
 KEEP=0
+PROXY_GC=-XX:+UseG1GC
 BEFORE_JAR=""
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -36,6 +39,7 @@ while [ $# -gt 0 ]; do
     --proxy-jar) PROXY_JAR=$(readlink -f "$2"); shift ;;
     --no-readme) README=0 ;;
     --keep) KEEP=1 ;;
+    --proxy-gc) PROXY_GC="$2"; shift ;;
     --before) BEFORE_JAR=$(readlink -f "$2"); shift ;;
     *) echo "unknown option $1" >&2; exit 2 ;;
   esac
@@ -147,6 +151,7 @@ cpu_model=$(awk -F': ' '/model name/ {print $2; exit}' /proc/cpuinfo)
   echo "meta.cpu=$cpu_model"
   echo "meta.kernel=$(uname -r)"
   echo "meta.nginx=$($NGINX -v 2>&1 | sed 's#.*/##')"
+  echo "meta.proxy.gc=$PROXY_GC"
   echo "meta.java=$(java -version 2>&1 | head -n 1 | sed 's/.*"\(.*\)".*/\1/')"
   echo "meta.proxy_jar=$(basename "$PROXY_JAR")"
   echo "meta.commit=$(cd "$ROOT" && git rev-parse --short HEAD 2>/dev/null || echo unknown)"
@@ -175,10 +180,10 @@ NGINX_PID=$(cat "$WORK/nginx/nginx.pid")
 start_bg echo java -Xms64m -Xmx1g -XX:+UseParallelGC -cp "$BENCH/tools/target/classes:$BENCH/tools/target/lib/*" smbench.Main \
   ws-echo --port 8082 --threads 1 --max-seconds 1800
 # 4 GB: the earlier build holds ~330 KB per WebSocket session, 9,000 of them would not fit in 1 GB
-PROXY_OPTS=(-Xms512m -Xmx4g -XX:+UseG1GC -Dorg.slf4j.simpleLogger.logFile="$WORK/proxy-app.log")
+PROXY_OPTS=(-Xms512m -Xmx4g "$PROXY_GC" -Dorg.slf4j.simpleLogger.logFile="$WORK/proxy-app.log")
 start_bg proxy java "${PROXY_OPTS[@]}" -jar "$PROXY_JAR" --config "$WORK/conf/proxy-main.properties"
 if [ -n "$BEFORE_JAR" ]; then
-  start_bg before java -Xms512m -Xmx4g -XX:+UseG1GC -Dorg.slf4j.simpleLogger.logFile="$WORK/before-app.log" \
+  start_bg before java -Xms512m -Xmx4g "$PROXY_GC" -Dorg.slf4j.simpleLogger.logFile="$WORK/before-app.log" \
     -jar "$BEFORE_JAR" --config "$WORK/conf/before.properties"
   echo "meta.before_jar=$(basename "$(dirname "$BEFORE_JAR")")/$(basename "$BEFORE_JAR")" >>"$RESULTS"
 fi

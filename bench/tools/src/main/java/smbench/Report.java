@@ -198,12 +198,12 @@ final class Report {
         line("");
     }
 
-    /** The experimental Netty listener of the same proxy process (standalone.netty.port), beside nginx. */
+    /** The Netty listener of the same proxy process (standalone.netty.port beside Tomcat), beside nginx. */
     private void netty() {
         if (s("whep.sat.keepalive.netty.cps") == null) {
             return;
         }
-        line("Experimental Netty listener of the same proxy (`standalone.netty.port`: epoll, BoringSSL, one event loop per "
+        line("The Netty listener (the standalone default), here beside Tomcat in the same proxy process (`standalone.netty.port`: epoll, BoringSSL, one event loop per "
                 + "core for both legs), same runs, interleaved with the targets above:");
         line("");
         line("| connections | nginx, cycles/s | Netty listener, cycles/s | Netty ÷ nginx | Tomcat proxy ÷ nginx | CPU per cycle nginx / Netty | TLS resumed nginx / Netty | errors Netty | load generator CPU nginx / Netty |");
