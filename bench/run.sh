@@ -89,6 +89,7 @@ command -v jcmd >/dev/null || need_pkgs+=(openjdk-17-jdk-headless)
 command -v mvn >/dev/null || need_pkgs+=(maven)
 command -v openssl >/dev/null || need_pkgs+=(openssl)
 command -v curl >/dev/null || need_pkgs+=(curl)
+command -v unzip >/dev/null || need_pkgs+=(unzip)
 if want store; then
   command -v redis-server >/dev/null || need_pkgs+=(redis-server)
   command -v redis-cli >/dev/null || need_pkgs+=(redis-tools)
@@ -130,14 +131,23 @@ openssl pkcs12 -export -inkey "$WORK/tls/key.pem" -in "$WORK/tls/cert.pem" -name
 for f in nginx-stub.conf nginx-proxy.conf proxy.properties cluster.json; do
   sed "s#@WORK@#$WORK#g" "$BENCH/conf/$f" >"$WORK/conf/$f"
 done
+# A build that can choose its server (standalone.server, Netty by default since 0e5610f) is told to run Tomcat on
+# its main port, so the Tomcat rows stay Tomcat's whichever build runs; older builds only know Tomcat.
+# grep reads it all (no -q): an early exit would fail the pipe under pipefail, and the answer with it
+knows_server_key() { unzip -p "$1" org/smproxy/config/ProxyConfig.class 2>/dev/null | grep -ac 'standalone.server' >/dev/null; }
 sed 's/^standalone.https.port=8443/standalone.https.port=8444/' "$WORK/conf/proxy.properties" >"$WORK/conf/before.properties"
-# The proxy under test also opens its experimental Netty listener on :8446 (the netty target of the WHEP, WebSocket and
-# HLS parts), when its jar has one; the earlier build and the store part's proxy keep to their Tomcat port.
+if [ -n "$BEFORE_JAR" ] && knows_server_key "$BEFORE_JAR"; then
+  echo "standalone.server=tomcat" >>"$WORK/conf/before.properties"
+fi
+# The proxy under test also opens its Netty listener on :8446 (the netty target of the WHEP, WebSocket and HLS
+# parts), when its jar has one; the earlier build and the store part's proxy keep to their Tomcat port.
 NETTY=0
 cp "$WORK/conf/proxy.properties" "$WORK/conf/proxy-main.properties"
+if knows_server_key "$PROXY_JAR"; then
+  echo "standalone.server=tomcat" >>"$WORK/conf/proxy-main.properties"
+fi
 if grep -aq 'org/smproxy/netty/NettyRelayServer.class' "$PROXY_JAR"; then # a zip's file names are plain text
   NETTY=1
-  echo "standalone.server=tomcat" >>"$WORK/conf/proxy-main.properties"
   echo "standalone.netty.port=8446" >>"$WORK/conf/proxy-main.properties"
 fi
 
@@ -206,6 +216,7 @@ if want store; then
     echo "cluster.store.prefix=bench:"
     echo "cluster.replica.id=bench-redis"
     echo "proxy.session.secret=bench-session-secret-0123456789"
+    if knows_server_key "$PROXY_JAR"; then echo "standalone.server=tomcat"; fi
   } >"$WORK/conf/store.properties"
   start_bg storeproxy java "${PROXY_OPTS[@]/proxy-app.log/store-app.log}" -jar "$PROXY_JAR" \
     --config "$WORK/conf/store.properties"
