@@ -134,7 +134,6 @@ public final class ProxyCore implements AutoCloseable {
         long periodMs = Math.max(50, Math.min(1000, config.heartbeatTimeout().toMillis() / 4));
         housekeeping.scheduleWithFixedDelay(this::expireQuietly, periodMs, periodMs, TimeUnit.MILLISECONDS);
         housekeeping.scheduleWithFixedDelay(this::tendWebSockets, 1, 1, TimeUnit.SECONDS);
-        housekeeping.scheduleAtFixedRate(this::summarise, 60, 60, TimeUnit.SECONDS);
         store.start();
         log.info("proxy core started: node groups {}, {} node(s) known, heartbeat timeout {} ms, WebSocket proxy (SM 1.x) {}",
                 cluster.groupNames(), cluster.nodes().size(), config.heartbeatTimeout().toMillis(),
@@ -202,19 +201,6 @@ public final class ProxyCore implements AutoCloseable {
     }
 
     /** The WHIP/WHEP relay that every server's adapter hands its requests to. */
-    /** Once a minute, what the relays did (their per-session lines are DEBUG): the log still says the proxy serves. */
-    private void summarise() {
-        try {
-            String whipWhep = this.whipWhep.takeSummary();
-            if (whipWhep != null) {
-                log.info("WHIP/WHEP sessions in the last minute: {}; WebSocket sessions open: {}", whipWhep,
-                        wsSessions().size());
-            }
-        } catch (RuntimeException e) {
-            log.warn("the per-minute summary failed", e); // keep the schedule alive
-        }
-    }
-
     public WhipWhepRelay whipWhep() {
         return whipWhep;
     }

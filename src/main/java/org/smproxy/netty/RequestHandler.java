@@ -201,7 +201,7 @@ final class RequestHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
             ctx.writeAndFlush(p2c).addListener(ChannelFutureListener.CLOSE);
             return;
         }
-        ctx.writeAndFlush(p2c, ctx.voidPromise()); // no listener: a failed write reaches exceptionCaught, which closes
+        ctx.writeAndFlush(p2c);
         FullHttpRequest next = waiting.poll();
         if (next != null) {
             serve(ctx, next);

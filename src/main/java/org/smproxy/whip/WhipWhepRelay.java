@@ -42,19 +42,12 @@ public final class WhipWhepRelay {
     private final RouteTokens tokens;
     private final ProxyConfig config;
     private final RelayMetrics metrics;
-    /** Sessions started and ended since the last {@link #takeSummary()}, per kind: the per-minute log line's figures. */
-    private final java.util.Map<RelayKind, java.util.concurrent.atomic.LongAdder[]> window =
-            new java.util.EnumMap<>(RelayKind.class);
 
     public WhipWhepRelay(NodeRouter router, RouteTokens tokens, ProxyConfig config, RelayMetrics metrics) {
         this.router = router;
         this.tokens = tokens;
         this.config = config;
         this.metrics = metrics;
-        for (RelayKind k : RelayKind.values()) {
-            window.put(k, new java.util.concurrent.atomic.LongAdder[] {new java.util.concurrent.atomic.LongAdder(),
-                    new java.util.concurrent.atomic.LongAdder()});
-        }
     }
 
     /** The largest request body an adapter takes in before answering 413. */
@@ -228,32 +221,12 @@ public final class WhipWhepRelay {
         p2c.body(nodeToProxy.body());
         metrics.record(ex.path.kind(), ex.method, status, ex.startNanos);
         if (created || ("DELETE".equals(ex.method) && status / 100 == 2)) {
-            // One line per session would be the busiest thing the proxy writes (and writing it, on an I/O thread, the
-            // slowest): at DEBUG, with the per-minute INFO summary (takeSummary) in its place.
-            window.get(ex.path.kind())[created ? 0 : 1].increment();
-            log.debug("{} session {} {} on node {} ({}) in {} ms", ex.path.kind(), created ? "started:" : "ended:",
+            log.info("{} session {} {} on node {} ({}) in {} ms", ex.path.kind(), created ? "started:" : "ended:",
                     created ? ex.path.stream() : ex.route.nodePath(), node.id(), node.address(), ex.elapsedMillis());
         } else if (status >= 400) {
             log.info("{}: node {} answered {}", ex.describe(), node.id(), status);
         }
         return p2c;
-    }
-
-    /**
-     * Sessions started and ended per kind since the last call, e.g. {@code "whip 12 started, 10 ended; whep 340
-     * started, 333 ended"}, or null when there were none; resets the counts.
-     */
-    public String takeSummary() {
-        StringBuilder b = new StringBuilder();
-        window.forEach((kind, counts) -> {
-            long started = counts[0].sumThenReset();
-            long ended = counts[1].sumThenReset();
-            if (started + ended > 0) {
-                b.append(b.length() == 0 ? "" : "; ").append(kind.word()).append(' ').append(started)
-                        .append(" started, ").append(ended).append(" ended");
-            }
-        });
-        return b.length() == 0 ? null : b.toString();
     }
 
     /** The node's resource URL (path and query) for a new session, from its Location or, lacking one, Red5's rule. */
