@@ -135,7 +135,16 @@ done
 # its main port, so the Tomcat rows stay Tomcat's whichever build runs; older builds only know Tomcat.
 # grep reads it all (no -q): an early exit would fail the pipe under pipefail, and the answer with it
 knows_server_key() { unzip -p "$1" org/smproxy/config/ProxyConfig.class 2>/dev/null | grep -ac 'standalone.server' >/dev/null; }
+# Builds since the hardening change refuse heartbeats naming loopback (the stub node is on it) and limit requests per
+# client address (the load comes from four): each build that knows the keys is told so; older ones would refuse them.
+hardening_keys() {
+  if unzip -p "$1" org/smproxy/config/ProxyConfig.class 2>/dev/null | grep -ac 'api.node.allowedNetworks' >/dev/null; then
+    echo "api.node.allowedNetworks=unicast,127.0.0.0/8"
+    echo "proxy.rateLimit.enabled=false"
+  fi
+}
 sed 's/^standalone.https.port=8443/standalone.https.port=8444/' "$WORK/conf/proxy.properties" >"$WORK/conf/before.properties"
+[ -z "$BEFORE_JAR" ] || hardening_keys "$BEFORE_JAR" >>"$WORK/conf/before.properties"
 if [ -n "$BEFORE_JAR" ] && knows_server_key "$BEFORE_JAR"; then
   echo "standalone.server=tomcat" >>"$WORK/conf/before.properties"
 fi
@@ -143,6 +152,7 @@ fi
 # parts), when its jar has one; the earlier build and the store part's proxy keep to their Tomcat port.
 NETTY=0
 cp "$WORK/conf/proxy.properties" "$WORK/conf/proxy-main.properties"
+hardening_keys "$PROXY_JAR" >>"$WORK/conf/proxy-main.properties"
 if knows_server_key "$PROXY_JAR"; then
   echo "standalone.server=tomcat" >>"$WORK/conf/proxy-main.properties"
 fi
@@ -217,6 +227,7 @@ if want store; then
     echo "cluster.replica.id=bench-redis"
     echo "proxy.session.secret=bench-session-secret-0123456789"
     if knows_server_key "$PROXY_JAR"; then echo "standalone.server=tomcat"; fi
+    hardening_keys "$PROXY_JAR"
   } >"$WORK/conf/store.properties"
   start_bg storeproxy java "${PROXY_OPTS[@]/proxy-app.log/store-app.log}" -jar "$PROXY_JAR" \
     --config "$WORK/conf/store.properties"
@@ -239,7 +250,7 @@ CLIENTS=127.0.0.2,127.0.0.3,127.0.0.4,127.0.0.5
 
 heartbeat() { # registers the HLS streams on the stub node (a static node may report its streams)
   curl -sk -m 10 -o /dev/null -w '%{http_code}' -X POST "$PROXY/as/v1/nodes/heartbeat" \
-    -H 'Authorization: Bearer bench-node-secret' -H 'Content-Type: application/json' \
+    -H 'Authorization: Bearer bench-node-secret-0123456789' -H 'Content-Type: application/json' \
     -d '{"id":"stub","nodeGroup":"ng1","role":"allinone","publicAddress":"127.0.0.1","httpPort":8081,"wsPort":8082,
          "state":"INSERVICE","metrics":{"connections.client":0},
          "streams":[{"streamGuid":"live/hlsproxy","publishing":true,"subscribers":0},

@@ -175,6 +175,8 @@ cluster.heartbeat.interval=1s
 proxy.enabled=true
 api.admin.token=$admin_token
 api.node.secret=$node_secret
+# the simulated nodes fall back to loopback on a host with no other address; a real cluster's nodes never do
+api.node.allowedNetworks=unicast,127.0.0.0/8
 standalone.bind=$bind
 standalone.https.port=0
 standalone.keystore.file=$work/keystore.p12

@@ -88,7 +88,7 @@ final class WhepLoad {
         String style = a.str("style", "node");
         String node = a.str("node", "127.0.0.1:8081");
         String stream = a.str("stream", "live/sel");
-        String secret = a.str("secret", "bench-node-secret");
+        String secret = a.str("secret", "bench-node-secret-0123456789");
         CpuProbe cpu = new CpuProbe(a.list("cpu", ""));
         EventLoopGroup group = Net.group(threads);
         List<Worker> workers = new ArrayList<>();

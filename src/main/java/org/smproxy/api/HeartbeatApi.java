@@ -1,5 +1,7 @@
 package org.smproxy.api;
 
+import java.net.InetAddress;
+import java.net.UnknownHostException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -10,12 +12,14 @@ import org.smproxy.cluster.Node;
 import org.smproxy.cluster.NodeReport;
 import org.smproxy.cluster.NodeState;
 import org.smproxy.cluster.Role;
+import org.smproxy.config.Networks;
 import org.smproxy.http.ApiCall;
 import org.smproxy.http.ApiException;
 import org.smproxy.http.ApiHandler;
 import org.smproxy.http.ErrorDialect;
 import org.smproxy.http.HttpOut;
 import org.smproxy.http.Json;
+import org.smproxy.http.RateLimiter;
 import org.smproxy.http.TokenCheck;
 import org.smproxy.store.ClusterStore;
 
@@ -38,10 +42,14 @@ public final class HeartbeatApi extends ApiHandler {
     private final TokenCheck secret;
     private final Duration interval;
     private final Duration timeout;
+    private final Networks networks;
+    private final RateLimiter limiter;
 
     public HeartbeatApi(ClusterModel cluster, ClusterStore store, TokenCheck secret, Duration interval, Duration timeout,
-                            ErrorDialect dialect) {
+                            Networks networks, RateLimiter limiter, ErrorDialect dialect) {
         super(dialect);
+        this.networks = networks;
+        this.limiter = limiter;
         this.cluster = cluster;
         this.store = store;
         this.secret = secret;
@@ -75,7 +83,11 @@ public final class HeartbeatApi extends ApiHandler {
             if (!"POST".equals(call.method()) && !"PUT".equals(call.method())) {
                 throw call.methodNotAllowed("POST");
             }
-            Node node = store.report(toReport(call.body(Heartbeat.class)));
+            NodeReport report = toReport(call.body(Heartbeat.class));
+            limiter.take(RateLimiter.Kind.HEARTBEATS, "node '" + report.id() + "'");
+            checkAddress("publicAddress", report.publicAddress());
+            checkAddress("privateAddress", report.privateAddress());
+            Node node = store.report(report);
             return HttpOut.json(200, new Ack(node.id(), node.address(), node.state().name(), interval.toMillis(),
                     timeout.toMillis()));
         } else if (call.path().size() == 1 && "DELETE".equals(call.method())) {
@@ -87,6 +99,35 @@ public final class HeartbeatApi extends ApiHandler {
             return new HttpOut(204);
         }
         throw call.notFound();
+    }
+
+    /**
+     * Where the proxy will connect for this node must be somewhere a node can be: the node secret is shared by a whole
+     * cluster, and without this check whoever holds it could register the proxy's own loopback or the cloud's
+     * metadata service as an edge and have the relay connect there. Names are resolved (through the JVM's cache) and
+     * every address they give must pass; each heartbeat checks again, so a name that later points elsewhere stops
+     * being accepted within one heartbeat interval and the node then times out.
+     */
+    private void checkAddress(String field, String address) {
+        if (address == null || address.isBlank()) {
+            return;
+        }
+        String host = address.startsWith("[") && address.endsWith("]") ? address.substring(1, address.length() - 1)
+                : address;
+        InetAddress[] resolved;
+        try {
+            resolved = InetAddress.getAllByName(host);
+        } catch (UnknownHostException e) {
+            throw new ApiException(400, field + " '" + address + "' does not resolve to an address");
+        }
+        for (InetAddress a : resolved) {
+            String refusal = networks.refusal(a);
+            if (refusal != null) {
+                String shown = a.getHostAddress().equals(host) ? "" : " (resolves to " + a.getHostAddress() + ")";
+                throw new ApiException(403, field + " '" + address + "'" + shown + " is " + refusal
+                        + ", where nodes may not be registered; api.node.allowedNetworks is '" + networks + "'");
+            }
+        }
     }
 
     static NodeReport toReport(Heartbeat h) {

@@ -18,6 +18,9 @@ import java.util.Set;
  * @param wsProxyEnabled   {@code proxy.enabled}: the SM 1.x WebSocket proxy on {@code /streammanager}, off as in Red5
  * @param clusterFile      {@code cluster.file}: node groups and static nodes; null means one group named "main"
  * @param defaultNodeGroup {@code cluster.defaultNodeGroup}: group for SM 1.x APIs, whose URLs name none; empty = the only one
+ * @param nodeNetworks     {@code api.node.allowedNetworks}: where heartbeating nodes may say they are; by default any
+ *                         unicast address but loopback, link-local, metadata and the like, so a leaked node secret
+ *                         cannot point the proxy at its own host or the cloud's metadata service
  */
 public record ProxyConfig(
         boolean wsProxyEnabled,
@@ -28,12 +31,15 @@ public record ProxyConfig(
         boolean usePrivateAddress,
         String adminToken,
         String nodeSecret,
+        Networks nodeNetworks,
         Relay relay,
         WebSocket webSocket,
         Hls hls,
         Store store,
         Standalone standalone,
-        Listener listener) {
+        Listener listener,
+        Limits limits,
+        ClientTimeouts client) {
 
     /** Where the cluster view is shared between replicas. */
     public enum StoreKind { MEMORY, REDIS }
@@ -91,6 +97,40 @@ public record ProxyConfig(
                              String keystorePassword, String keystoreType, int nettyPort) {
     }
 
+    /**
+     * A token bucket: {@code perSecond} requests a second on average, up to {@code burst} at once.
+     */
+    public record Rate(double perSecond, int burst) {
+        @Override
+        public String toString() {
+            return (perSecond == Math.rint(perSecond) ? String.valueOf((long) perSecond) : String.valueOf(perSecond))
+                    + "/s burst " + burst;
+        }
+    }
+
+    /**
+     * Rate limits per client address ({@code proxy.rateLimit.*}), each null when off, and who may say who the client
+     * is ({@code proxy.trustedProxies}).
+     *
+     * @param offers       WHIP/WHEP POSTs (each one selects a node and costs it an SDP negotiation)
+     * @param webSocket    WebSocket upgrades, both families
+     * @param lookups      stream lookups: SM 1.x events and the SM 2.0 streams API
+     * @param heartbeats   per node id, not per address: an agent may speak for many nodes
+     * @param admin        admin API calls
+     * @param authFailures wrong or missing tokens on the admin and node APIs; past it even a right one waits
+     * @param trustedProxies peers whose {@code X-Forwarded-For} or {@code Forwarded} names the client; none by default
+     */
+    public record Limits(boolean enabled, Rate offers, Rate webSocket, Rate lookups, Rate heartbeats, Rate admin,
+                         Rate authFailures, Networks trustedProxies) {
+    }
+
+    /**
+     * How long a client may take to send a request ({@code proxy.client.*}): the headers from its first byte, the
+     * body from the headers. A slow sender is answered 408 and closed instead of holding a connection for ever.
+     */
+    public record ClientTimeouts(Duration header, Duration body) {
+    }
+
     /** The standalone launcher's HTTP server. */
     public enum Server {
         /** Netty: epoll and BoringSSL where their natives load, one event loop per core; measured ahead in bench/. */
@@ -134,14 +174,15 @@ public record ProxyConfig(
                 interval,
                 timeout,
                 s.bool("cluster.usePrivateAddress", true),
-                s.string("api.admin.token", ""),
-                s.string("api.node.secret", ""),
+                secret(s, "api.admin.token"),
+                secret(s, "api.node.secret"),
+                Networks.parse("api.node.allowedNetworks", s.list("api.node.allowedNetworks", List.of("unicast"))),
                 new Relay(
                         s.duration("proxy.upstream.connectTimeout", Duration.ofSeconds(3), Duration.ofMillis(10)),
                         s.duration("proxy.upstream.timeout", Duration.ofSeconds(15), Duration.ofMillis(10)),
                         s.integer("proxy.maxBodySize", 64 * 1024, 1024, 16 * 1024 * 1024),
                         s.list("proxy.cors.allowedOrigins", List.of("*")),
-                        s.string("proxy.session.secret", ""),
+                        secret(s, "proxy.session.secret"),
                         s.duration("proxy.session.ttl", Duration.ofHours(12), Duration.ofMinutes(1))),
                 new WebSocket(
                         s.integer("proxy.ws.maxFrameSize", 64 * 1024, 1024, 16 * 1024 * 1024),
@@ -162,7 +203,11 @@ public record ProxyConfig(
                         s.string("proxy.listener.bind", "0.0.0.0"),
                         s.path("proxy.listener.keystore.file", baseDir),
                         s.string("proxy.listener.keystore.password", ""),
-                        s.string("proxy.listener.keystore.type", "PKCS12")));
+                        s.string("proxy.listener.keystore.type", "PKCS12")),
+                limits(s),
+                new ClientTimeouts(
+                        s.duration("proxy.client.headerTimeout", Duration.ofSeconds(10), Duration.ofMillis(100)),
+                        s.duration("proxy.client.bodyTimeout", Duration.ofSeconds(30), Duration.ofMillis(100))));
         Set<String> unknown = s.unknownKeys(OWN_PREFIXES);
         if (!unknown.isEmpty()) {
             throw new ConfigException("unknown configuration key(s) " + unknown + ": check the spelling against the README");
@@ -176,6 +221,64 @@ public record ProxyConfig(
             throw new ConfigException("'cluster.file' points at " + config.clusterFile + ", which cannot be read");
         }
         return config;
+    }
+
+    /** Secrets shorter than this are guessable, or a sample's value nobody replaced. */
+    static final int MIN_SECRET_LENGTH = 16;
+
+    /**
+     * A shared secret: empty keeps what it guards closed (the caller logs that); anything else must look like a real
+     * secret, since a sample's placeholder left in a running gateway is an open door nobody notices.
+     */
+    private static String secret(Settings s, String key) {
+        String value = s.string(key, "");
+        if (value.isEmpty()) {
+            return value;
+        }
+        String lower = value.toLowerCase(java.util.Locale.ROOT);
+        boolean placeholder = lower.startsWith("change-me") || lower.startsWith("changeme")
+                || lower.startsWith("replace-with") || lower.startsWith("replace-me");
+        if (placeholder || value.length() < MIN_SECRET_LENGTH) {
+            throw new ConfigException("'" + key + "' " + (placeholder ? "still holds a sample's placeholder"
+                    : "is shorter than " + MIN_SECRET_LENGTH + " characters") + ": set a random value, e.g. the output of"
+                    + " 'openssl rand -base64 32', or leave it empty to keep what it guards closed");
+        }
+        return value;
+    }
+
+    private static Limits limits(Settings s) {
+        boolean on = s.bool("proxy.rateLimit.enabled", true);
+        List<String> trusted = s.list("proxy.trustedProxies", List.of());
+        return new Limits(on,
+                rate(s, "proxy.rateLimit.offers", "20/s burst 50", on),
+                rate(s, "proxy.rateLimit.websocket", "20/s burst 50", on),
+                rate(s, "proxy.rateLimit.lookups", "50/s burst 100", on),
+                rate(s, "proxy.rateLimit.heartbeats", "10/s burst 20", on),
+                rate(s, "proxy.rateLimit.admin", "20/s burst 50", on),
+                rate(s, "proxy.rateLimit.authFailures", "1/s burst 10", on),
+                trusted.isEmpty() ? Networks.none() : Networks.parse("proxy.trustedProxies", trusted));
+    }
+
+    private static final java.util.regex.Pattern RATE =
+            java.util.regex.Pattern.compile("(\\d+(?:\\.\\d+)?)\\s*/\\s*s(?:\\s*,?\\s*burst\\s+(\\d+))?");
+
+    /** {@code 20/s burst 50}, {@code 0.5/s} (burst 1) or {@code off}. */
+    private static Rate rate(Settings s, String key, String defaultValue, boolean enabled) {
+        String text = s.string(key, defaultValue).trim().toLowerCase(java.util.Locale.ROOT);
+        if (text.equals("off")) {
+            return null;
+        }
+        java.util.regex.Matcher m = RATE.matcher(text);
+        if (!m.matches()) {
+            throw new ConfigException("'" + key + "' must look like 20/s burst 50 (requests a second, how many at once)"
+                    + " or off, not '" + text + "'");
+        }
+        double perSecond = Double.parseDouble(m.group(1));
+        long burst = m.group(2) == null ? Math.max(1, (long) Math.ceil(perSecond)) : Long.parseLong(m.group(2));
+        if (perSecond <= 0 || burst < 1 || burst > 1_000_000) {
+            throw new ConfigException("'" + key + "' needs a rate above 0 and a burst of 1-1000000, not '" + text + "'");
+        }
+        return enabled ? new Rate(perSecond, (int) burst) : null;
     }
 
     private static Standalone standalone(Settings s, Path baseDir) {
@@ -279,6 +382,7 @@ public record ProxyConfig(
 
     public ProxyConfig withClusterFile(Path file) {
         return new ProxyConfig(wsProxyEnabled, file, defaultNodeGroup, heartbeatInterval, heartbeatTimeout,
-                usePrivateAddress, adminToken, nodeSecret, relay, webSocket, hls, store, standalone, listener);
+                usePrivateAddress, adminToken, nodeSecret, nodeNetworks, relay, webSocket, hls, store, standalone, listener,
+                limits, client);
     }
 }

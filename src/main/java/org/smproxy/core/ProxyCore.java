@@ -5,6 +5,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 
+import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
@@ -18,6 +19,7 @@ import org.smproxy.cluster.NodeReport;
 import org.smproxy.config.ConfigException;
 import org.smproxy.config.ProxyConfig;
 import org.smproxy.http.NodeClient;
+import org.smproxy.http.RateLimiter;
 import org.smproxy.http.RouteTable;
 import org.smproxy.http.RouteTokens;
 import org.smproxy.hls.HlsCache;
@@ -49,6 +51,7 @@ public final class ProxyCore implements AutoCloseable {
     private final HlsCache hlsCache;
     private final WhipWhepRelay whipWhep;
     private final WsRouter wsRouter;
+    private final RateLimiter rateLimiter;
     private volatile RouteTable routes;
     private ScheduledExecutorService housekeeping;
     private long lastPingMillis;
@@ -70,7 +73,8 @@ public final class ProxyCore implements AutoCloseable {
         this.nodeClient = new NodeClient(config.relay().connectTimeout());
         this.sessionTokens = new RouteTokens(config.relay().sessionSecret(), config.relay().sessionTtl(), clock);
         this.hlsCache = new HlsCache(nodeClient, config);
-        this.wsRouter = new WsRouter(cluster, wsSessions, config);
+        this.rateLimiter = new RateLimiter(config.limits());
+        this.wsRouter = new WsRouter(cluster, wsSessions, config, rateLimiter);
         this.whipWhep = new WhipWhepRelay(new NodeRouter(cluster, sessionTokens), sessionTokens, config,
                 new RelayMetrics(metrics));
     }
@@ -118,6 +122,13 @@ public final class ProxyCore implements AutoCloseable {
                 .tag("store", store.health().kind()).register(metrics);
         Gauge.builder("smproxy.hls.cache.bytes", hlsCache, HlsCache::sizeBytes).register(metrics);
         Gauge.builder("smproxy.hls.node.fetches", hlsCache, HlsCache::fetches).register(metrics);
+        for (RateLimiter.Kind kind : RateLimiter.Kind.values()) {
+            FunctionCounter.builder("smproxy.ratelimit.refused", rateLimiter, l -> l.refused(kind))
+                    .tag("kind", kind.name().toLowerCase(java.util.Locale.ROOT))
+                    .description("requests answered 429 by a rate limit").register(metrics);
+        }
+        FunctionCounter.builder("smproxy.auth.failures", rateLimiter, RateLimiter::authFailures)
+                .description("missing or wrong tokens on the admin and node APIs").register(metrics);
     }
 
     /** Starts housekeeping: stale nodes are dropped within a quarter of the timeout (at most a second) of expiring. */
@@ -153,9 +164,23 @@ public final class ProxyCore implements AutoCloseable {
                         + " every replica");
             }
         }
+        ProxyConfig.Limits limits = config.limits();
+        if (limits.enabled()) {
+            log.info("rate limits per client address (this replica): offers {}, WebSocket upgrades {}, lookups {},"
+                    + " admin {}, failed token checks {}; heartbeats {} per node; trusted proxies: {}",
+                    off(limits.offers()), off(limits.webSocket()), off(limits.lookups()), off(limits.admin()),
+                    off(limits.authFailures()), off(limits.heartbeats()),
+                    limits.trustedProxies().isEmpty() ? "none" : limits.trustedProxies());
+        } else {
+            log.warn("rate limits are off (proxy.rateLimit.enabled=false): one client can flood offers and token guesses");
+        }
         if (config.nodeSecret().isEmpty()) {
             log.warn("api.node.secret is not set: node heartbeats are refused (401); only static nodes are known");
         }
+    }
+
+    private static String off(ProxyConfig.Rate rate) {
+        return rate == null ? "off" : rate.toString();
     }
 
     private void expireQuietly() {
@@ -224,6 +249,10 @@ public final class ProxyCore implements AutoCloseable {
     }
 
     /** Decides WebSocket sessions before the upgrade, for either server. */
+    public RateLimiter rateLimiter() {
+        return rateLimiter;
+    }
+
     public WsRouter wsRouter() {
         return wsRouter;
     }

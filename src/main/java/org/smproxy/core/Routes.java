@@ -2,6 +2,7 @@ package org.smproxy.core;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 
 import org.smproxy.api.AdminApi;
 import org.smproxy.api.EventApi;
@@ -12,8 +13,14 @@ import org.smproxy.api.ProxySessionsApi;
 import org.smproxy.api.StreamsApi;
 import org.smproxy.config.ProxyConfig;
 import org.smproxy.hls.HlsRelay;
+import org.smproxy.http.ApiException;
 import org.smproxy.http.Endpoint;
 import org.smproxy.http.ErrorDialect;
+import org.smproxy.http.HttpIn;
+import org.smproxy.http.HttpOut;
+import org.smproxy.http.NodeLeg;
+import org.smproxy.http.RateLimiter;
+import org.smproxy.http.RateLimiter.Kind;
 import org.smproxy.http.RouteTable;
 import org.smproxy.http.TokenCheck;
 import org.smproxy.whip.RelayPath;
@@ -21,8 +28,8 @@ import org.smproxy.whip.RelayPath;
 /**
  * The proxy's HTTP endpoints and their paths, in Red5's contexts: {@code /as} (SM 2.0), {@code /streammanager}
  * (SM 1.x) and the root (Red5's WHProxy shape). One table per core, so the servlet contexts and the Netty listener
- * serve the same paths with the same endpoint objects. The WebSocket relay is still servlet-only
- * ({@link WebappInstaller} adds it).
+ * serve the same paths with the same endpoint objects. WebSocket upgrades are not routes: each adapter hands them to
+ * {@link org.smproxy.ws.WsRouter}.
  */
 final class Routes {
     static final String SM2 = "/as";
@@ -42,34 +49,63 @@ final class Routes {
 
     static RouteTable build(ProxyCore core) {
         ProxyConfig cfg = core.config();
-        TokenCheck admin = new TokenCheck("admin", cfg.adminToken());
-        TokenCheck nodes = new TokenCheck("node", cfg.nodeSecret());
+        RateLimiter limiter = core.rateLimiter();
+        TokenCheck admin = new TokenCheck("admin", cfg.adminToken(), limiter);
+        TokenCheck nodes = new TokenCheck("node", cfg.nodeSecret(), limiter);
         List<RouteTable.Route> r = new ArrayList<>();
         HlsRelay hls = new HlsRelay(core.cluster(), core.hlsCache(), core.sessionTokens(), cfg); // one cache, both families
         add(r, "sm2-hls", SM2, hls, "/v1/proxy/hls/*");
-        add(r, "sm2-relay", SM2, core.whipWhep().endpoint(RelayPath.Shape.SM2), "/v1/proxy/*");
-        add(r, "sm2-streams", SM2, new StreamsApi(core.cluster()), "/v1/streams/*");
-        add(r, "sm2-admin", SM2, new AdminApi(core.cluster(), core.store(), admin, ErrorDialect.SM2), "/v1/admin/*");
+        add(r, "sm2-relay", SM2, limited(core.whipWhep().endpoint(RelayPath.Shape.SM2), limiter, Kind.OFFERS, "POST"), "/v1/proxy/*");
+        add(r, "sm2-streams", SM2, limited(new StreamsApi(core.cluster()), limiter, Kind.LOOKUPS, null), "/v1/streams/*");
+        add(r, "sm2-admin", SM2, limited(new AdminApi(core.cluster(), core.store(), admin, ErrorDialect.SM2), limiter, Kind.ADMIN, null), "/v1/admin/*");
         add(r, "sm2-nodes", SM2, new HeartbeatApi(core.cluster(), core.store(), nodes, cfg.heartbeatInterval(),
-                cfg.heartbeatTimeout(), ErrorDialect.SM2), "/v1/nodes/*");
-        add(r, "sm2-rtcproxy", SM2, new ProxySessionsApi(core.sessionDirectory(), admin, ErrorDialect.SM2),
+                cfg.heartbeatTimeout(), cfg.nodeNetworks(), limiter, ErrorDialect.SM2), "/v1/nodes/*");
+        add(r, "sm2-rtcproxy", SM2, limited(new ProxySessionsApi(core.sessionDirectory(), admin, ErrorDialect.SM2), limiter, Kind.ADMIN, null),
                 "/v1/admin/rtcproxy", "/v1/admin/rtcproxy/*");
         add(r, "sm2-health", SM2, new HealthApi(core.cluster(), core.store(), false), "/v1/health");
         add(r, "sm2-ready", SM2, new HealthApi(core.cluster(), core.store(), true), "/v1/ready");
         add(r, "sm2-metrics", SM2, new MetricsApi(core.metrics()), "/v1/metrics");
 
         add(r, "sm1-hls", SM1, hls, "/api/4.0/file/*");
-        add(r, "sm1-event", SM1, new EventApi(core.cluster()), "/api/4.0/event/*", "/api/3.1/event/*");
-        add(r, "sm1-admin", SM1, new AdminApi(core.cluster(), core.store(), admin, ErrorDialect.SM1), "/api/4.0/admin/*");
-        add(r, "sm1-proxy-clients", SM1, new ProxySessionsApi(core.sessionDirectory(), admin, ErrorDialect.SM1),
+        add(r, "sm1-event", SM1, limited(new EventApi(core.cluster()), limiter, Kind.LOOKUPS, null), "/api/4.0/event/*", "/api/3.1/event/*");
+        add(r, "sm1-admin", SM1, limited(new AdminApi(core.cluster(), core.store(), admin, ErrorDialect.SM1), limiter, Kind.ADMIN, null), "/api/4.0/admin/*");
+        add(r, "sm1-proxy-clients", SM1, limited(new ProxySessionsApi(core.sessionDirectory(), admin, ErrorDialect.SM1), limiter, Kind.ADMIN, null),
                 "/api/4.0/admin/proxy/*", "/api/3.1/admin/proxy/*");
         add(r, "sm1-nodes", SM1, new HeartbeatApi(core.cluster(), core.store(), nodes, cfg.heartbeatInterval(),
-                cfg.heartbeatTimeout(), ErrorDialect.SM1), "/api/4.0/nodes/*");
+                cfg.heartbeatTimeout(), cfg.nodeNetworks(), limiter, ErrorDialect.SM1), "/api/4.0/nodes/*");
 
         // At the root (standalone) the app is part of the path; inside an app's own webapp in Red5 (live), the
         // installer maps the same endpoint at Red5's WHProxy mappings.
-        add(r, "whproxy-relay", ROOT, core.whipWhep().endpoint(RelayPath.Shape.SM1), "/*");
+        add(r, "whproxy-relay", ROOT, limited(core.whipWhep().endpoint(RelayPath.Shape.SM1), limiter, Kind.OFFERS, "POST"),
+                "/*");
         return new RouteTable(r);
+    }
+
+    /** The endpoint behind the client's bucket of this kind, for every method or just one. */
+    private static Endpoint limited(Endpoint endpoint, RateLimiter limiter, Kind kind, String method) {
+        return new Endpoint() {
+            @Override
+            public int maxBodyBytes() {
+                return endpoint.maxBodyBytes();
+            }
+
+            @Override
+            public CompletableFuture<HttpOut> serve(HttpIn in, String path, String within, NodeLeg leg) {
+                if (method == null || method.equals(in.method())) {
+                    try {
+                        limiter.take(kind, limiter.clientOf(in));
+                    } catch (ApiException e) {
+                        return CompletableFuture.completedFuture(endpoint.refuse(in, e));
+                    }
+                }
+                return endpoint.serve(in, path, within, leg);
+            }
+
+            @Override
+            public HttpOut refuse(HttpIn in, Throwable failure) {
+                return endpoint.refuse(in, failure);
+            }
+        };
     }
 
     private static void add(List<RouteTable.Route> routes, String name, String context, Endpoint endpoint,

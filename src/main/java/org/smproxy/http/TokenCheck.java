@@ -10,26 +10,28 @@ import java.security.MessageDigest;
 public final class TokenCheck {
     private final String what;
     private final byte[] expected;
+    private final RateLimiter limiter;
 
-    public TokenCheck(String what, String secret) {
+    public TokenCheck(String what, String secret, RateLimiter limiter) {
         this.what = what;
+        this.limiter = limiter;
         this.expected = secret == null || secret.isEmpty() ? null : secret.getBytes(StandardCharsets.UTF_8);
     }
 
     public void require(ApiCall call) {
-        require(call.in().header("Authorization"), call.param("accessToken"));
-    }
-
-    private void require(String authorization, String accessToken) {
         if (expected == null) {
             throw new ApiException(401, "the " + what + " API is disabled: no token is configured for it");
         }
-        String presented = presented(authorization, accessToken);
+        String client = limiter.clientOf(call.in());
+        limiter.beforeTokenCheck(client);
+        String presented = presented(call.in().header("Authorization"), call.param("accessToken"));
         if (presented == null) {
+            limiter.tokenFailed(client);
             throw new ApiException(401, "the " + what + " API needs a token (Authorization: Bearer <token>)");
         }
         // Constant-time, so response timing does not leak how much of a guess was right.
         if (!MessageDigest.isEqual(expected, presented.getBytes(StandardCharsets.UTF_8))) {
+            limiter.tokenFailed(client);
             throw new ApiException(401, "the " + what + " token is not valid");
         }
     }

@@ -131,9 +131,9 @@ public final class NettyRelayServer implements AutoCloseable {
                     (int) settings.connectTimeout().toMillis(), nodeType);
             Cors cors = new Cors(settings.allowedOrigins());
             Map<EventLoop, NettyNodeLeg> sharedLegs = Collections.unmodifiableMap(legs);
-            Channel listener = listen(loops, serverType, bind, port, tls,
+            Channel listener = listen(loops, serverType, bind, port, tls, config.client(),
                     new RequestHandler.Shared(routes, cors, sharedLegs, wsRouter, ws, true));
-            Channel plain = plainPort < 0 ? null : listen(loops, serverType, bind, plainPort, null,
+            Channel plain = plainPort < 0 ? null : listen(loops, serverType, bind, plainPort, null, config.client(),
                     new RequestHandler.Shared(routes, cors, sharedLegs, wsRouter, ws, false));
             log.info("Netty listener (the APIs, WHIP/WHEP, HLS and WebSocket relays, {} routes) on {}{} with {} and {}, {} event loops",
                     routes.routes().size(), listener.localAddress(), plain == null ? "" : " and plain HTTP on " + plain.localAddress(),
@@ -147,7 +147,7 @@ public final class NettyRelayServer implements AutoCloseable {
 
     /** One listening socket; {@code tls} null for plain HTTP. A port in use fails here, with the address in the message. */
     private static Channel listen(EventLoopGroup loops, Class<? extends ServerChannel> serverType, String bind, int port,
-                                  SslContext tls, RequestHandler.Shared shared) {
+                                  SslContext tls, ProxyConfig.ClientTimeouts timeouts, RequestHandler.Shared shared) {
         RouteTable routes = shared.routes();
         ServerBootstrap b = new ServerBootstrap().group(loops).channel(serverType)
                 .option(ChannelOption.SO_BACKLOG, 1000)
@@ -158,9 +158,12 @@ public final class NettyRelayServer implements AutoCloseable {
                         if (tls != null) {
                             ch.pipeline().addLast(tls.newHandler(ch.alloc()));
                         }
+                        RequestTimer timer = new RequestTimer(timeouts.header().toMillis(), timeouts.body().toMillis());
                         ch.pipeline().addLast(HTTP_IDLE, new IdleStateHandler(0, 0, CLIENT_IDLE_SECONDS, java.util.concurrent.TimeUnit.SECONDS));
-                        ch.pipeline().addLast(new HttpServerCodec(MAX_LINE, MAX_HEADERS, 8192),
-                                new BoundedAggregator(routes), new RequestHandler(shared));
+                        ch.pipeline().addLast(RequestTimer.BYTES, timer.new Bytes());
+                        ch.pipeline().addLast(new HttpServerCodec(MAX_LINE, MAX_HEADERS, 8192));
+                        ch.pipeline().addLast(RequestTimer.MESSAGES, timer.new Messages());
+                        ch.pipeline().addLast(new BoundedAggregator(routes), new RequestHandler(shared));
                     }
                 });
         io.netty.channel.ChannelFuture bound = b.bind(new InetSocketAddress(bind, port)).awaitUninterruptibly();

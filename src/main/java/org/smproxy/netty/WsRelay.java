@@ -106,6 +106,11 @@ final class WsRelay implements WsSession {
         ch.config().setAutoRead(false);
         ch.config().setWriteBufferWaterMark(waterMark(shared.limits));
         ctx.pipeline().replace(ctx.name(), "ws-client", relay.new ClientSide());
+        for (String http : new String[] {RequestTimer.BYTES, RequestTimer.MESSAGES}) { // frames are not requests
+            if (ctx.pipeline().get(http) != null) {
+                ctx.pipeline().remove(http);
+            }
+        }
         if (ctx.pipeline().get(NettyRelayServer.HTTP_IDLE) != null) {
             ctx.pipeline().remove(NettyRelayServer.HTTP_IDLE); // the session's own idle rule follows
         }

@@ -133,6 +133,7 @@ public final class StandaloneServer implements AutoCloseable {
             // unregister this one's beans when they stop.
             tomcat.getEngine().setName("smproxy-" + work.getFileName());
             Connector https = httpsConnector(s, keystore);
+            timeouts(https, config.client());
             tomcat.getService().addConnector(https);
             tomcat.setConnector(https);
             if (s.httpPort() >= 0) {
@@ -140,6 +141,7 @@ public final class StandaloneServer implements AutoCloseable {
                 http.setPort(s.httpPort());
                 http.setProperty("address", s.bindAddress());
                 http.setThrowOnFailure(true);
+                timeouts(http, config.client());
                 tomcat.getService().addConnector(http);
             }
             addContext(tomcat, work, "/streammanager", core, WebappInstaller.Family.SM1, routes);
@@ -172,6 +174,15 @@ public final class StandaloneServer implements AutoCloseable {
             throw new ConfigException("'standalone.keystore.file' " + keystore.file() + " cannot be read");
         }
         return keystore;
+    }
+
+    /**
+     * Tomcat's nearest to the Netty listener's request timer: it bounds each read while a request comes in (not the
+     * whole request), with idle keep-alive connections kept 60 s as on Netty.
+     */
+    private static void timeouts(Connector connector, ProxyConfig.ClientTimeouts client) {
+        connector.setProperty("connectionTimeout", String.valueOf(client.header().toMillis()));
+        connector.setProperty("keepAliveTimeout", "60000");
     }
 
     private static Connector httpsConnector(ProxyConfig.Standalone s, SelfSignedKeystore.Keystore keystore) {

@@ -14,6 +14,7 @@ import org.smproxy.config.ProxyConfig;
 import org.smproxy.http.ApiException;
 import org.smproxy.http.HttpIn;
 import org.smproxy.http.Query;
+import org.smproxy.http.RateLimiter;
 import org.smproxy.http.SelectionParams;
 
 /**
@@ -35,8 +36,10 @@ public final class WsRouter {
     private final ClusterModel cluster;
     private final SessionRegistry registry;
     private final ProxyConfig config;
+    private final RateLimiter limiter;
 
-    public WsRouter(ClusterModel cluster, SessionRegistry registry, ProxyConfig config) {
+    public WsRouter(ClusterModel cluster, SessionRegistry registry, ProxyConfig config, RateLimiter limiter) {
+        this.limiter = limiter;
         this.cluster = cluster;
         this.registry = registry;
         this.config = config;
@@ -82,8 +85,10 @@ public final class WsRouter {
         if (origin != null && !allowed.contains("*") && !allowed.contains(origin)) {
             throw new ApiException(403, "origin " + origin + " is not allowed (proxy.cors.allowedOrigins)");
         }
-        if (registry.countFrom(in.remoteAddress()) >= config.webSocket().maxSessionsPerAddress()) {
-            throw new ApiException(429, "too many WebSocket sessions from " + in.remoteAddress()
+        String client = limiter.clientOf(in);
+        limiter.take(RateLimiter.Kind.WEBSOCKET, client);
+        if (registry.countFrom(client) >= config.webSocket().maxSessionsPerAddress()) {
+            throw new ApiException(429, "too many WebSocket sessions from " + client
                     + " (proxy.ws.maxSessionsPerAddress=" + config.webSocket().maxSessionsPerAddress() + ")");
         }
         Query query = Query.parse(in.rawQuery());
@@ -116,7 +121,7 @@ public final class WsRouter {
             scope = guid.scope();
             label = guid.value();
         }
-        return new WsTarget(node.id(), node.address(), upstream(query, node, scope), label, scope, in.remoteAddress(),
+        return new WsTarget(node.id(), node.address(), upstream(query, node, scope), label, scope, client,
                 in.remotePort(), in.secure(), in.header("User-Agent"));
     }
 

@@ -34,7 +34,7 @@ import org.smproxy.testing.ProxiedCluster;
 @Timeout(180)
 class BrowserProxyIT {
 
-    static final String SECRET = "browser-nodes";
+    static final String SECRET = "browser-nodes-0123456789abcdef";
     static final Duration MEDIA = Duration.ofSeconds(20);
     static final Duration CLUSTER = Duration.ofSeconds(15);
     static final ObjectMapper JSON = new ObjectMapper();

@@ -47,8 +47,8 @@ import org.smproxy.testing.TestKeystore;
 @Timeout(180)
 class TierFailoverIT {
 
-    static final String NODE_SECRET = "tier-nodes";
-    static final String ADMIN = "tier-admin";
+    static final String NODE_SECRET = "tier-nodes-0123456789abcdef";
+    static final String ADMIN = "tier-admin-0123456789abcdef";
     static final String GUID = "live/tier";
     static final String WS_GUID = "live/tierws";
     static final String HLS_GUID = "live/tierhls";
@@ -265,7 +265,7 @@ class TierFailoverIT {
                     "cluster.store=redis",
                     "cluster.store.url=" + redis.url(),
                     "cluster.replica.id=" + id,
-                    "proxy.session.secret=tier-session-secret",
+                    "proxy.session.secret=tier-session-secret-0123456789",
                     "cluster.heartbeat.interval=300ms",
                     "cluster.heartbeat.timeout=5s",
                     "api.node.secret=" + NODE_SECRET,

@@ -24,6 +24,8 @@ class ProxyConfigTest {
         assertThat(c.usePrivateAddress()).isTrue();
         assertThat(c.adminToken()).isEmpty();
         assertThat(c.nodeSecret()).isEmpty();
+        assertThat(c.client().header()).isEqualTo(Duration.ofSeconds(10));
+        assertThat(c.client().body()).isEqualTo(Duration.ofSeconds(30));
         assertThat(c.relay().connectTimeout()).isEqualTo(Duration.ofSeconds(3));
         assertThat(c.relay().requestTimeout()).isEqualTo(Duration.ofSeconds(15));
         assertThat(c.relay().maxBodyBytes()).isEqualTo(64 * 1024);
@@ -96,6 +98,32 @@ class ProxyConfigTest {
         assertThat(c.relay().allowedOrigins()).containsExactly("https://a.example", "https://b.example");
     }
 
+    @org.junit.jupiter.api.Test
+    void secretsOfSixteenCharactersOrMoreAreTakenAndNeverEcho() {
+        Properties p = new Properties();
+        p.setProperty("api.admin.token", "0123456789abcdef");
+        assertThat(ProxyConfig.fromProperties(p, null).adminToken()).isEqualTo("0123456789abcdef");
+        p.setProperty("api.admin.token", "0123456789abcde");
+        assertThatThrownBy(() -> ProxyConfig.fromProperties(p, null)).isInstanceOf(ConfigException.class)
+                .hasMessageContaining("openssl rand").hasMessageNotContaining("0123456789abcde");
+    }
+
+    @org.junit.jupiter.api.Test
+    void heartbeatsMayNameAnyUnicastAddressByDefaultAndOnlyTheListedNetworksOtherwise() throws Exception {
+        java.net.InetAddress loopback = java.net.InetAddress.getByName("127.0.0.1");
+        java.net.InetAddress ten = java.net.InetAddress.getByName("10.1.1.1");
+        java.net.InetAddress pub = java.net.InetAddress.getByName("198.51.100.1");
+        Networks byDefault = ProxyConfig.defaults().nodeNetworks();
+        assertThat(byDefault.toString()).isEqualTo("unicast");
+        assertThat(byDefault.refusal(loopback)).isEqualTo("a loopback address");
+        assertThat(byDefault.refusal(ten)).isNull();
+        Properties p = new Properties();
+        p.setProperty("api.node.allowedNetworks", "10.0.0.0/8");
+        Networks narrowed = ProxyConfig.fromProperties(p, null).nodeNetworks();
+        assertThat(narrowed.refusal(ten)).isNull();
+        assertThat(narrowed.refusal(pub)).isEqualTo("an address outside the allowed networks");
+    }
+
     @ParameterizedTest(name = "{0}={1}")
     @CsvSource(delimiter = '|', value = {
         "proxy.enabled|yes|'proxy.enabled' must be true or false",
@@ -115,6 +143,11 @@ class ProxyConfigTest {
         "cluster.store|etcd|'cluster.store' must be memory or redis, not 'etcd'",
         "cluster.store.prefix|''|'cluster.store.prefix' must be 1-64 characters",
         "cluster.replica.id|no spaces|'cluster.replica.id' may hold letters, digits",
+        "api.admin.token|change-me-admin|'api.admin.token' still holds a sample's placeholder",
+        "api.node.secret|Replace-with-another-long-random-string|'api.node.secret' still holds a sample's placeholder",
+        "proxy.session.secret|changeme-please-0123456789|'proxy.session.secret' still holds a sample's placeholder",
+        "api.admin.token|short-token|'api.admin.token' is shorter than 16 characters",
+        "api.node.allowedNetworks|10.0.0.0/8,localhost|'api.node.allowedNetworks': 'localhost' is neither a CIDR",
     })
     void badValuesStopStartUpNamingTheKey(String key, String value, String message) {
         badValue(key, value, message);

@@ -38,7 +38,7 @@ import org.smproxy.testing.TestProxy;
  */
 @Timeout(180)
 class HlsLiveProxyTest {
-    static final String SECRET = "hls-live-nodes";
+    static final String SECRET = "hls-live-nodes-0123456789abcdef";
     static final String GUID = "live/crowd";
     static final int VIEWERS = 200;
     /** Rewritten segment URIs: the node's path follows the token. */

@@ -39,7 +39,7 @@ import org.smproxy.testing.TestProxy;
 @ParameterizedClass(name = "{0}")
 @ValueSource(strings = {"servlet", "netty"})
 class HlsProxyTest {
-    static final String SECRET = "hls-nodes";
+    static final String SECRET = "hls-nodes-0123456789abcdef";
     static final Pattern SEGMENT_URI = Pattern.compile("(?m)^(/as/v1/proxy/hls/n/[^\\s]+)$");
     static final ObjectMapper JSON = new ObjectMapper();
 

@@ -49,8 +49,8 @@ import org.smproxy.testing.TestProxy;
 class Red5PluginIT {
 
     private static final String PLUGIN_CLASS = "org.smproxy.red5.StreamManagerPlugin";
-    private static final String ADMIN_TOKEN = "it-admin-token";
-    private static final String NODE_SECRET = "it-node-secret";
+    private static final String ADMIN_TOKEN = "it-admin-token-0123456789abcdef";
+    private static final String NODE_SECRET = "it-node-secret-0123456789abcdef";
     private static final String SESSION_SECRET = "it-session-secret-0123456789";
     private static final String CLUSTER_JSON = """
             {"nodeGroups":[{"name":"ng1","subGroups":[{"name":"us-east"},{"name":"eu-west"}]}],
@@ -87,6 +87,7 @@ class Red5PluginIT {
                 Map.entry("cluster.file", cluster.toString()),
                 Map.entry("api.admin.token", ADMIN_TOKEN),
                 Map.entry("api.node.secret", NODE_SECRET),
+                Map.entry("api.node.allowedNetworks", "unicast,127.0.0.0/8"), // the simulated nodes listen on loopback
                 Map.entry("proxy.enabled", "true"),
                 Map.entry("cluster.store", "redis"),
                 Map.entry("cluster.store.url", redis.url()),

@@ -29,8 +29,8 @@ import org.smproxy.testing.Https;
 @ParameterizedClass(name = "{0}")
 @ValueSource(strings = {"servlet", "netty"})
 class StandaloneApiTest {
-    static final String ADMIN = "admin-secret";
-    static final String NODES = "node-secret";
+    static final String ADMIN = "admin-secret-0123456789abcdef";
+    static final String NODES = "node-secret-0123456789abcdef";
     static final String CLUSTER = """
             {"nodeGroups":[
               {"name":"ng1","shuffleSizeExpression":"1","subGroups":[{"name":"usa","subGroups":[{"name":"us-east"},{"name":"us-west"}]},{"name":"eu-west"}]},
@@ -189,6 +189,36 @@ class StandaloneApiTest {
             }
         }
         assertThat(get("/as/v1/streams/stream/ng1/subscribe/live/show").statusCode()).isEqualTo(404);
+    }
+
+    @Test
+    void heartbeatsCannotRegisterTheProxysOwnHostOrTheCloudsMetadataService() throws Exception {
+        String hb = "{\"id\":\"rogue-%s\",\"nodeGroup\":\"ng1\",\"role\":\"edge\",\"publicAddress\":\"%s\","
+                + "\"privateAddress\":\"%s\",\"httpPort\":22,\"state\":\"INSERVICE\"}";
+        // A name that resolves to loopback is as bad as the address itself.
+        String[] refused = {"127.0.0.1", "127.8.9.10", "localhost", "::1", "169.254.169.254", "0.0.0.0", "fe80::1", "fd00:ec2::254", "224.0.0.1",
+            "100.100.100.200", "255.255.255.255"};
+        for (String address : refused) {
+            // one id per case: a node's heartbeats are rate-limited, and these are many
+            for (String body : new String[] {String.format(hb, "p" + address, address, "192.0.2.50"),
+                String.format(hb, "q" + address, "192.0.2.50", address)}) {
+                HttpResponse<String> r = Https.send(client, "POST", base + "/as/v1/nodes/heartbeat", body,
+                        "Authorization", "Bearer " + NODES, "Content-Type", "application/json");
+                assertThat(r.statusCode()).as(address + ": " + r.body()).isEqualTo(403);
+                assertThat(json(r).get("error").asText()).as(address).contains("'" + address + "'")
+                        .contains("may not be registered").contains("api.node.allowedNetworks");
+            }
+        }
+        HttpResponse<String> sm1 = Https.send(client, "POST", base + "/streammanager/api/4.0/nodes/heartbeat",
+                String.format(hb, "sm1", "169.254.169.254", ""), "Authorization", "Bearer " + NODES, "Content-Type", "application/json");
+        assertThat(sm1.statusCode()).isEqualTo(403);
+        assertThat(json(sm1).get("errorMessage").asText()).contains("link-local");
+        HttpResponse<String> unresolvable = Https.send(client, "POST", base + "/as/v1/nodes/heartbeat",
+                String.format(hb, "dns", "no-such-node.invalid", ""), "Authorization", "Bearer " + NODES, "Content-Type", "application/json");
+        assertThat(unresolvable.statusCode()).isEqualTo(400);
+        assertThat(json(unresolvable).get("error").asText()).contains("does not resolve");
+        HttpResponse<String> nodes = get("/as/v1/admin/nodes", "Authorization", "Bearer " + ADMIN);
+        assertThat(nodes.body()).as("nothing refused was registered").doesNotContain("rogue");
     }
 
     @Test

@@ -57,7 +57,7 @@ class StandaloneJarIT {
     void startsOverHttpsWithASelfSignedCertificateAndAnswersBothApiFamilies() throws Exception {
         Files.copy(Path.of("conf/cluster.json"), dir.resolve("cluster.json"));
         Files.writeString(dir.resolve("proxy.properties"), String.join("\n",
-                "cluster.file=cluster.json", "standalone.bind=127.0.0.1", "api.admin.token=t0k3n", ""));
+                "cluster.file=cluster.json", "standalone.bind=127.0.0.1", "api.admin.token=t0k3n-0123456789abcdef", ""));
         Process p = launch("--config", "proxy.properties", "--https-port", "0");
         StringBuilder log = new StringBuilder();
         try {

@@ -30,8 +30,8 @@ class StandaloneServersTest {
             throw new java.io.UncheckedIOException(e);
         }
         Properties p = new Properties();
-        p.setProperty("api.admin.token", "admin-secret");
-        p.setProperty("api.node.secret", "node-secret");
+        p.setProperty("api.admin.token", "admin-secret-0123456789abcdef");
+        p.setProperty("api.node.secret", "node-secret-0123456789abcdef");
         p.setProperty("standalone.bind", "127.0.0.1");
         p.setProperty("standalone.https.port", "0");
         p.setProperty("standalone.keystore.file", ks.file().toString());

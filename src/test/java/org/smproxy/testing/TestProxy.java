@@ -35,6 +35,10 @@ public final class TestProxy implements AutoCloseable {
         p.setProperty("standalone.https.port", "0");
         p.setProperty("standalone.keystore.file", keystore.file().toString());
         p.setProperty("standalone.keystore.password", keystore.password());
+        // Simulated nodes may listen on loopback, which heartbeats may not name in a real cluster.
+        p.setProperty("api.node.allowedNetworks", "unicast,127.0.0.0/8");
+        // Every test client is 127.0.0.1, driving more requests than any person would; RateLimitTest turns them on.
+        p.setProperty("proxy.rateLimit.enabled", "false");
         p.putAll(settings);
         return new TestProxy(StandaloneServer.start(ProxyConfig.fromProperties(p, dir)));
     }

@@ -30,7 +30,7 @@ import org.smproxy.testing.TestProxy;
  * Needs a non-loopback interface (CI runs it under netns-run).
  */
 class RelayMediaTest {
-    static final String SECRET = "media-nodes";
+    static final String SECRET = "media-nodes-0123456789abcdef";
     static final Duration MEDIA = Duration.ofSeconds(20);
 
     @TempDir

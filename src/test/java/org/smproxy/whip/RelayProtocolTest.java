@@ -37,7 +37,7 @@ import org.smproxy.testing.TestProxy;
 @ParameterizedClass(name = "{0}")
 @ValueSource(strings = {"servlet", "netty"})
 class RelayProtocolTest {
-    static final String SECRET = "nodes";
+    static final String SECRET = "nodes-0123456789abcdef";
     static final String SESSION_SECRET = "relay-session-secret";
     static final String SDP = "v=0\r\no=- 1 1 IN IP4 0.0.0.0\r\ns=-\r\nt=0 0\r\nm=video 9 UDP/TLS/RTP/SAVPF 96\r\na=mid:0\r\n";
     static final String FRAG = "a=ice-ufrag:abcd\r\na=ice-pwd:efgh\r\nm=video 9 UDP/TLS/RTP/SAVPF 96\r\na=mid:0\r\n"

@@ -38,7 +38,7 @@ import org.smproxy.testing.TestProxy;
  */
 @Timeout(120)
 class WsMediaTest {
-    static final String SECRET = "ws-media-nodes";
+    static final String SECRET = "ws-media-nodes-0123456789abcdef";
     static final int LUMA = 60;
     static final Duration MEDIA = Duration.ofSeconds(20);
     /** The clients' bound on each signalling step: generous, the CI machine is busy. */

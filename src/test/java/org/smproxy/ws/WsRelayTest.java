@@ -43,8 +43,8 @@ import org.smproxy.testing.TestProxy;
 @ParameterizedClass(name = "{0}")
 @ValueSource(strings = {"servlet", "netty"})
 class WsRelayTest {
-    static final String ADMIN = "ws-admin";
-    static final String SECRET = "ws-nodes";
+    static final String ADMIN = "ws-admin-0123456789abcdef";
+    static final String SECRET = "ws-nodes-0123456789abcdef";
     static final ObjectMapper JSON = new ObjectMapper();
 
     @TempDir

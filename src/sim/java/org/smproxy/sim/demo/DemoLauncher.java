@@ -112,6 +112,8 @@ public final class DemoLauncher implements AutoCloseable {
         props.setProperty("proxy.enabled", "true");
         props.setProperty("api.admin.token", adminToken);
         props.setProperty("api.node.secret", nodeSecret);
+        // The demo's nodes fall back to loopback on a host with no other address; a real cluster's nodes never do.
+        props.setProperty("api.node.allowedNetworks", "unicast,127.0.0.0/8");
         // One replica, so any key will do; naming one spares the operator the warning meant for replicated proxies.
         props.setProperty("proxy.session.secret", randomSecret());
         props.setProperty("standalone.https.port", Integer.toString(options.httpsPort()));
