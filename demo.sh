@@ -17,4 +17,5 @@ if [ -z "$jar" ] || [ -n "$(find src webapp conf plugin.xml pom.xml "${deps[@]}"
   mvn -B -q -DskipTests package
   jar=$(ls target/streammanager-proxy-*-demo.jar | head -n 1)
 fi
-exec java -jar "$jar" --demo "$@"
+# G1 named, as the README advises for the standalone server (bench/README.md: "Which collector").
+exec java -XX:+UseG1GC -Xms256m -Xmx1g -jar "$jar" --demo "$@"
