@@ -19,6 +19,7 @@ import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Flow;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
@@ -71,13 +72,42 @@ public final class NodeClient implements NodeLeg, AutoCloseable {
 
     /** Sends and collects the response body, at most {@code maxBody} bytes of it. */
     public CompletableFuture<HttpResponse<byte[]>> send(HttpRequest request, int maxBody, String nodeName) {
-        return client.sendAsync(request, info -> new LimitedBody(maxBody))
-                .handle((response, failure) -> {
+        CompletableFuture<HttpResponse<byte[]>> result = new CompletableFuture<>();
+        java.util.concurrent.atomic.AtomicReference<LimitedBody> reading = new java.util.concurrent.atomic.AtomicReference<>();
+        request.timeout().ifPresent(t -> bound(result, t.toMillis(), nodeName, reading));
+        client.sendAsync(request, info -> {
+                    LimitedBody body = new LimitedBody(maxBody);
+                    reading.set(body);
+                    return body;
+                })
+                .whenComplete((response, failure) -> {
                     if (failure != null) {
-                        throw translate(failure, nodeName, request.timeout().orElse(null));
+                        result.completeExceptionally(translate(failure, nodeName, request.timeout().orElse(null)));
+                    } else {
+                        result.complete(response);
                     }
-                    return response;
                 });
+        return result;
+    }
+
+    /**
+     * The JDK's request timeout ends once the headers are in, so a node trickling its body would hold the exchange
+     * for ever: this bounds the whole of it (completing the result cancels the timer) and, past it, drops the body
+     * and with it the connection, which still holds the rest of a body nobody will read.
+     */
+    private static void bound(CompletableFuture<?> result, long millis, String nodeName,
+                              java.util.concurrent.atomic.AtomicReference<LimitedBody> reading) {
+        CompletableFuture<Void> deadline = new CompletableFuture<Void>().orTimeout(millis, TimeUnit.MILLISECONDS);
+        deadline.whenComplete((v, late) -> {
+            if (late != null && result.completeExceptionally(new UpstreamException(UpstreamException.Kind.TIMEOUT, false,
+                    "node " + nodeName + " did not answer within " + millis + " ms", late))) {
+                LimitedBody body = reading.get();
+                if (body != null) {
+                    body.abort();
+                }
+            }
+        });
+        result.whenComplete((a, e) -> deadline.complete(null));
     }
 
     /**
@@ -96,8 +126,11 @@ public final class NodeClient implements NodeLeg, AutoCloseable {
         }
         HttpRequest request = b.build();
         CompletableFuture<NodeLeg.Answer> answer = new CompletableFuture<>();
+        java.util.concurrent.atomic.AtomicReference<LimitedBody> reading = new java.util.concurrent.atomic.AtomicReference<>();
+        bound(answer, r.timeoutMillis(), r.nodeName(), reading);
         direct.sendAsync(request, info -> {
                     LimitedBody body = new LimitedBody(r.maxAnswerBytes());
+                    reading.set(body);
                     HttpHeaders headers = info.headers();
                     body.result.thenAccept(bytes -> answer.complete(
                             new NodeLeg.Answer(info.statusCode(), headers::allValues, bytes)));
@@ -149,7 +182,7 @@ public final class NodeClient implements NodeLeg, AutoCloseable {
         private final CompletableFuture<byte[]> result = new CompletableFuture<>();
         private byte[] buffer = new byte[0];
         private int size;
-        private Flow.Subscription subscription;
+        private volatile Flow.Subscription subscription;
 
         LimitedBody(int max) {
             this.max = max;
@@ -186,6 +219,13 @@ public final class NodeClient implements NodeLeg, AutoCloseable {
         @Override
         public void onError(Throwable t) {
             result.completeExceptionally(t);
+        }
+
+        void abort() {
+            Flow.Subscription s = subscription;
+            if (s != null) {
+                s.cancel();
+            }
         }
 
         @Override

@@ -95,6 +95,15 @@ final class NodeCall {
 
     private void answered(Channel ch, FullHttpResponse nodeToProxy) {
         ch.attr(CURRENT).set(null);
+        if (nodeToProxy.decoderResult().isFailure()) {
+            // Not HTTP (or not HTTP this relay can read): the codec's placeholder status must never reach a client.
+            Throwable cause = nodeToProxy.decoderResult().cause();
+            nodeToProxy.release();
+            ch.close();
+            finish(new UpstreamException(UpstreamException.Kind.BAD_RESPONSE, false, "node " + nodeName
+                    + " answered with something that is not a readable HTTP response (" + cause.getMessage() + ")", cause));
+            return;
+        }
         if (done) {
             nodeToProxy.release();
             ch.close();
