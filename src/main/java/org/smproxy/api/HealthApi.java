@@ -4,6 +4,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 
 import org.smproxy.cluster.ClusterModel;
+import org.smproxy.http.Admission;
 import org.smproxy.http.ApiCall;
 import org.smproxy.http.ApiHandler;
 import org.smproxy.http.ErrorDialect;
@@ -20,16 +21,18 @@ import org.smproxy.store.StoreHealth;
  * while the replica's view is not the tier's (the shared store is out of reach).</li>
  * <li>{@code GET /as/v1/ready}: 200 when this replica serves with a fresh view of the cluster, 503 while it has not
  * synced yet or has lost the shared store. A load balancer that routes by it keeps new traffic on the replicas
- * whose view is current.</li>
+ * whose view is current; also 503 while the replica drains on its way down.</li>
  * </ul>
  */
 public final class HealthApi extends ApiHandler {
     private final ClusterModel cluster;
     private final ClusterStore store;
     private final boolean readiness;
+    private final Admission admission;
 
-    public HealthApi(ClusterModel cluster, ClusterStore store, boolean readiness) {
+    public HealthApi(ClusterModel cluster, ClusterStore store, Admission admission, boolean readiness) {
         super(ErrorDialect.SM2);
+        this.admission = admission;
         this.cluster = cluster;
         this.store = store;
         this.readiness = readiness;
@@ -55,6 +58,9 @@ public final class HealthApi extends ApiHandler {
         StoreHealth h = store.health();
         StoreStatus status = new StoreStatus(h.kind(), h.state().name(), h.sinceMillis(), h.replica(), h.detail());
         if (readiness) {
+            if (admission.draining()) {
+                return HttpOut.json(503, new Readiness(false, "shutting down: draining, no new sessions", status));
+            }
             String reason = switch (h.state()) {
                 case SYNCED -> "serving with the tier's view of the cluster";
                 case CONNECTING -> "not synced with the cluster store yet: " + h.detail();

@@ -18,6 +18,8 @@ import java.util.Set;
  * @param wsProxyEnabled   {@code proxy.enabled}: the SM 1.x WebSocket proxy on {@code /streammanager}, off as in Red5
  * @param clusterFile      {@code cluster.file}: node groups and static nodes; null means one group named "main"
  * @param defaultNodeGroup {@code cluster.defaultNodeGroup}: group for SM 1.x APIs, whose URLs name none; empty = the only one
+ * @param drainTimeout     {@code proxy.shutdown.drainTimeout}: on SIGTERM (or the webapp's stop) how long requests in
+ *                         flight and WebSocket sessions may go on while no new session is taken
  * @param nodeNetworks     {@code api.node.allowedNetworks}: where heartbeating nodes may say they are; by default any
  *                         unicast address but loopback, link-local, metadata and the like, so a leaked node secret
  *                         cannot point the proxy at its own host or the cloud's metadata service
@@ -39,7 +41,8 @@ public record ProxyConfig(
         Standalone standalone,
         Listener listener,
         Limits limits,
-        ClientTimeouts client) {
+        ClientTimeouts client,
+        Duration drainTimeout) {
 
     /** Where the cluster view is shared between replicas. */
     public enum StoreKind { MEMORY, REDIS }
@@ -207,7 +210,8 @@ public record ProxyConfig(
                 limits(s),
                 new ClientTimeouts(
                         s.duration("proxy.client.headerTimeout", Duration.ofSeconds(10), Duration.ofMillis(100)),
-                        s.duration("proxy.client.bodyTimeout", Duration.ofSeconds(30), Duration.ofMillis(100))));
+                        s.duration("proxy.client.bodyTimeout", Duration.ofSeconds(30), Duration.ofMillis(100))),
+                s.duration("proxy.shutdown.drainTimeout", Duration.ofSeconds(20), Duration.ZERO));
         Set<String> unknown = s.unknownKeys(OWN_PREFIXES);
         if (!unknown.isEmpty()) {
             throw new ConfigException("unknown configuration key(s) " + unknown + ": check the spelling against the README");
@@ -383,6 +387,6 @@ public record ProxyConfig(
     public ProxyConfig withClusterFile(Path file) {
         return new ProxyConfig(wsProxyEnabled, file, defaultNodeGroup, heartbeatInterval, heartbeatTimeout,
                 usePrivateAddress, adminToken, nodeSecret, nodeNetworks, relay, webSocket, hls, store, standalone, listener,
-                limits, client);
+                limits, client, drainTimeout);
     }
 }

@@ -1,6 +1,7 @@
 package org.smproxy.core;
 
 import java.time.Clock;
+import java.time.Duration;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -18,6 +19,7 @@ import org.smproxy.cluster.ClusterModel;
 import org.smproxy.cluster.NodeReport;
 import org.smproxy.config.ConfigException;
 import org.smproxy.config.ProxyConfig;
+import org.smproxy.http.Admission;
 import org.smproxy.http.NodeClient;
 import org.smproxy.http.RateLimiter;
 import org.smproxy.http.RouteTable;
@@ -52,6 +54,7 @@ public final class ProxyCore implements AutoCloseable {
     private final WhipWhepRelay whipWhep;
     private final WsRouter wsRouter;
     private final RateLimiter rateLimiter;
+    private final Admission admission = new Admission();
     private volatile RouteTable routes;
     private ScheduledExecutorService housekeeping;
     private long lastPingMillis;
@@ -74,7 +77,7 @@ public final class ProxyCore implements AutoCloseable {
         this.sessionTokens = new RouteTokens(config.relay().sessionSecret(), config.relay().sessionTtl(), clock);
         this.hlsCache = new HlsCache(nodeClient, config);
         this.rateLimiter = new RateLimiter(config.limits());
-        this.wsRouter = new WsRouter(cluster, wsSessions, config, rateLimiter);
+        this.wsRouter = new WsRouter(cluster, wsSessions, config, rateLimiter, admission);
         this.whipWhep = new WhipWhepRelay(new NodeRouter(cluster, sessionTokens), sessionTokens, config,
                 new RelayMetrics(metrics));
     }
@@ -249,6 +252,46 @@ public final class ProxyCore implements AutoCloseable {
     }
 
     /** Decides WebSocket sessions before the upgrade, for either server. */
+    public Admission admission() {
+        return admission;
+    }
+
+    /**
+     * Stops taking new sessions (readiness 503, new offers and upgrades 503) and waits, up to the timeout, until no
+     * request is in flight and no WebSocket session is open; {@link #close()} then closes what is left with 1001.
+     * Says every few seconds what it waits for. Returns at once on a second call's interrupt.
+     */
+    public void drain(Duration timeout) {
+        admission.drain();
+        long start = System.nanoTime();
+        long end = start + timeout.toNanos();
+        log.info("draining: readiness is 503 and new sessions are refused; waiting up to {} s for {} request(s) in"
+                + " flight and {} WebSocket session(s)", timeout.toSeconds(), admission.inFlight(), wsSessions.size());
+        long nextReport = start + TimeUnit.SECONDS.toNanos(5);
+        while (admission.inFlight() > 0 || wsSessions.size() > 0) {
+            long now = System.nanoTime();
+            if (now >= end) {
+                log.info("drain timeout: closing {} WebSocket session(s) (1001) and {} request(s) still in flight",
+                        wsSessions.size(), admission.inFlight());
+                return;
+            }
+            if (now >= nextReport) {
+                log.info("draining: {} request(s) in flight, {} WebSocket session(s), {} s left", admission.inFlight(),
+                        wsSessions.size(), TimeUnit.NANOSECONDS.toSeconds(end - now));
+                nextReport = now + TimeUnit.SECONDS.toNanos(5);
+            }
+            try {
+                Thread.sleep(50); // polling two counters; nothing to wake on that both the relays and sessions share
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                log.info("drain cut short");
+                return;
+            }
+        }
+        log.info("drained in {} ms: nothing in flight, no WebSocket session open",
+                TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start));
+    }
+
     public RateLimiter rateLimiter() {
         return rateLimiter;
     }

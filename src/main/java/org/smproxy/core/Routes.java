@@ -13,6 +13,7 @@ import org.smproxy.api.ProxySessionsApi;
 import org.smproxy.api.StreamsApi;
 import org.smproxy.config.ProxyConfig;
 import org.smproxy.hls.HlsRelay;
+import org.smproxy.http.Admission;
 import org.smproxy.http.ApiException;
 import org.smproxy.http.Endpoint;
 import org.smproxy.http.ErrorDialect;
@@ -48,41 +49,60 @@ final class Routes {
     }
 
     static RouteTable build(ProxyCore core) {
+        Admission admission = core.admission();
         ProxyConfig cfg = core.config();
         RateLimiter limiter = core.rateLimiter();
         TokenCheck admin = new TokenCheck("admin", cfg.adminToken(), limiter);
         TokenCheck nodes = new TokenCheck("node", cfg.nodeSecret(), limiter);
         List<RouteTable.Route> r = new ArrayList<>();
         HlsRelay hls = new HlsRelay(core.cluster(), core.hlsCache(), core.sessionTokens(), cfg); // one cache, both families
-        add(r, "sm2-hls", SM2, hls, "/v1/proxy/hls/*");
-        add(r, "sm2-relay", SM2, limited(core.whipWhep().endpoint(RelayPath.Shape.SM2), limiter, Kind.OFFERS, "POST"), "/v1/proxy/*");
-        add(r, "sm2-streams", SM2, limited(new StreamsApi(core.cluster()), limiter, Kind.LOOKUPS, null), "/v1/streams/*");
-        add(r, "sm2-admin", SM2, limited(new AdminApi(core.cluster(), core.store(), admin, ErrorDialect.SM2), limiter, Kind.ADMIN, null), "/v1/admin/*");
-        add(r, "sm2-nodes", SM2, new HeartbeatApi(core.cluster(), core.store(), nodes, cfg.heartbeatInterval(),
+        add(r, admission, "sm2-hls", SM2, hls, "/v1/proxy/hls/*");
+        add(r, admission, "sm2-relay", SM2, limited(admitted(core.whipWhep().endpoint(RelayPath.Shape.SM2), admission), limiter, Kind.OFFERS, "POST"), "/v1/proxy/*");
+        add(r, admission, "sm2-streams", SM2, limited(new StreamsApi(core.cluster()), limiter, Kind.LOOKUPS, null), "/v1/streams/*");
+        add(r, admission, "sm2-admin", SM2, limited(new AdminApi(core.cluster(), core.store(), admin, ErrorDialect.SM2), limiter, Kind.ADMIN, null), "/v1/admin/*");
+        add(r, admission, "sm2-nodes", SM2, new HeartbeatApi(core.cluster(), core.store(), nodes, cfg.heartbeatInterval(),
                 cfg.heartbeatTimeout(), cfg.nodeNetworks(), limiter, ErrorDialect.SM2), "/v1/nodes/*");
-        add(r, "sm2-rtcproxy", SM2, limited(new ProxySessionsApi(core.sessionDirectory(), admin, ErrorDialect.SM2), limiter, Kind.ADMIN, null),
+        add(r, admission, "sm2-rtcproxy", SM2, limited(new ProxySessionsApi(core.sessionDirectory(), admin, ErrorDialect.SM2), limiter, Kind.ADMIN, null),
                 "/v1/admin/rtcproxy", "/v1/admin/rtcproxy/*");
-        add(r, "sm2-health", SM2, new HealthApi(core.cluster(), core.store(), false), "/v1/health");
-        add(r, "sm2-ready", SM2, new HealthApi(core.cluster(), core.store(), true), "/v1/ready");
-        add(r, "sm2-metrics", SM2, new MetricsApi(core.metrics()), "/v1/metrics");
+        add(r, admission, "sm2-health", SM2, new HealthApi(core.cluster(), core.store(), admission, false), "/v1/health");
+        add(r, admission, "sm2-ready", SM2, new HealthApi(core.cluster(), core.store(), admission, true), "/v1/ready");
+        add(r, admission, "sm2-metrics", SM2, new MetricsApi(core.metrics()), "/v1/metrics");
 
-        add(r, "sm1-hls", SM1, hls, "/api/4.0/file/*");
-        add(r, "sm1-event", SM1, limited(new EventApi(core.cluster()), limiter, Kind.LOOKUPS, null), "/api/4.0/event/*", "/api/3.1/event/*");
-        add(r, "sm1-admin", SM1, limited(new AdminApi(core.cluster(), core.store(), admin, ErrorDialect.SM1), limiter, Kind.ADMIN, null), "/api/4.0/admin/*");
-        add(r, "sm1-proxy-clients", SM1, limited(new ProxySessionsApi(core.sessionDirectory(), admin, ErrorDialect.SM1), limiter, Kind.ADMIN, null),
+        add(r, admission, "sm1-hls", SM1, hls, "/api/4.0/file/*");
+        add(r, admission, "sm1-event", SM1, limited(new EventApi(core.cluster()), limiter, Kind.LOOKUPS, null), "/api/4.0/event/*", "/api/3.1/event/*");
+        add(r, admission, "sm1-admin", SM1, limited(new AdminApi(core.cluster(), core.store(), admin, ErrorDialect.SM1), limiter, Kind.ADMIN, null), "/api/4.0/admin/*");
+        add(r, admission, "sm1-proxy-clients", SM1, limited(new ProxySessionsApi(core.sessionDirectory(), admin, ErrorDialect.SM1), limiter, Kind.ADMIN, null),
                 "/api/4.0/admin/proxy/*", "/api/3.1/admin/proxy/*");
-        add(r, "sm1-nodes", SM1, new HeartbeatApi(core.cluster(), core.store(), nodes, cfg.heartbeatInterval(),
+        add(r, admission, "sm1-nodes", SM1, new HeartbeatApi(core.cluster(), core.store(), nodes, cfg.heartbeatInterval(),
                 cfg.heartbeatTimeout(), cfg.nodeNetworks(), limiter, ErrorDialect.SM1), "/api/4.0/nodes/*");
 
         // At the root (standalone) the app is part of the path; inside an app's own webapp in Red5 (live), the
         // installer maps the same endpoint at Red5's WHProxy mappings.
-        add(r, "whproxy-relay", ROOT, limited(core.whipWhep().endpoint(RelayPath.Shape.SM1), limiter, Kind.OFFERS, "POST"),
+        add(r, admission, "whproxy-relay", ROOT, limited(admitted(core.whipWhep().endpoint(RelayPath.Shape.SM1), admission), limiter, Kind.OFFERS, "POST"),
                 "/*");
         return new RouteTable(r);
     }
 
+    /** A relay whose new sessions (POSTs) wait for a replica that is not shutting down. */
+    private static Endpoint admitted(Endpoint relay, Admission admission) {
+        return gated(relay, in -> {
+            if ("POST".equals(in.method())) {
+                admission.admitNew("WHIP/WHEP sessions");
+            }
+        });
+    }
+
     /** The endpoint behind the client's bucket of this kind, for every method or just one. */
     private static Endpoint limited(Endpoint endpoint, RateLimiter limiter, Kind kind, String method) {
+        return gated(endpoint, in -> {
+            if (method == null || method.equals(in.method())) {
+                limiter.take(kind, limiter.clientOf(in));
+            }
+        });
+    }
+
+    /** The endpoint behind a check that refuses by throwing an {@link ApiException}, answered in its dialect. */
+    private static Endpoint gated(Endpoint endpoint, java.util.function.Consumer<HttpIn> gate) {
         return new Endpoint() {
             @Override
             public int maxBodyBytes() {
@@ -91,12 +111,10 @@ final class Routes {
 
             @Override
             public CompletableFuture<HttpOut> serve(HttpIn in, String path, String within, NodeLeg leg) {
-                if (method == null || method.equals(in.method())) {
-                    try {
-                        limiter.take(kind, limiter.clientOf(in));
-                    } catch (ApiException e) {
-                        return CompletableFuture.completedFuture(endpoint.refuse(in, e));
-                    }
+                try {
+                    gate.accept(in);
+                } catch (ApiException e) {
+                    return CompletableFuture.completedFuture(endpoint.refuse(in, e));
                 }
                 return endpoint.serve(in, path, within, leg);
             }
@@ -108,8 +126,39 @@ final class Routes {
         };
     }
 
-    private static void add(List<RouteTable.Route> routes, String name, String context, Endpoint endpoint,
+    private static void add(List<RouteTable.Route> routes, Admission admission, String name, String context, Endpoint endpoint,
                             String... mappings) {
-        routes.add(new RouteTable.Route(name, context, List.of(mappings), endpoint));
+        routes.add(new RouteTable.Route(name, context, List.of(mappings), counted(endpoint, admission)));
+    }
+
+    /**
+     * Every request is counted while it is served, so a draining replica knows when it is done; while draining, a
+     * new WHIP/WHEP session (a POST on the relay) is refused, and everything else (PATCH, DELETE, APIs, HLS) served.
+     */
+    private static Endpoint counted(Endpoint endpoint, Admission admission) {
+        return new Endpoint() {
+            @Override
+            public int maxBodyBytes() {
+                return endpoint.maxBodyBytes();
+            }
+
+            @Override
+            public CompletableFuture<HttpOut> serve(HttpIn in, String path, String within, NodeLeg leg) {
+                admission.begin();
+                CompletableFuture<HttpOut> answer;
+                try {
+                    answer = endpoint.serve(in, path, within, leg);
+                } catch (RuntimeException e) {
+                    admission.end();
+                    throw e;
+                }
+                return answer.whenComplete((a, e) -> admission.end());
+            }
+
+            @Override
+            public HttpOut refuse(HttpIn in, Throwable failure) {
+                return endpoint.refuse(in, failure);
+            }
+        };
     }
 }

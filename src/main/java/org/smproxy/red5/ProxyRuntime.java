@@ -58,6 +58,9 @@ public class ProxyRuntime implements AutoCloseable {
 
     @Override
     public synchronized void close() {
+        if (core != null) {
+            core.drain(core.config().drainTimeout()); // Red5 stops the application: finish what is in flight first
+        }
         if (listener != null) {
             listener.close();
             listener = null;

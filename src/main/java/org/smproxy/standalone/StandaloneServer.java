@@ -4,6 +4,7 @@ import java.io.File;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.Set;
 
@@ -60,6 +61,7 @@ public final class StandaloneServer implements AutoCloseable {
         try {
             LaunchOptions options = LaunchOptions.parse(args);
             StandaloneServer server = start(options.config());
+            drainOnSignals(server, options.config().drainTimeout());
             Runtime.getRuntime().addShutdownHook(new Thread(server::close, "smproxy-shutdown"));
             System.out.println("READY " + server.baseUrl() + "/as/v1/health");
             System.out.flush();
@@ -78,6 +80,37 @@ public final class StandaloneServer implements AutoCloseable {
         } catch (Exception e) {
             log.error("could not start", e);
             System.exit(1);
+        }
+    }
+
+    /**
+     * SIGTERM (what systemd, Kubernetes and docker stop send) and SIGINT drain before the process exits 0: the load
+     * balancer sees readiness fail, new sessions go elsewhere, and what is in flight finishes. A second signal ends
+     * it at once.
+     */
+    private static void drainOnSignals(StandaloneServer server, Duration timeout) {
+        java.util.concurrent.atomic.AtomicReference<Thread> draining = new java.util.concurrent.atomic.AtomicReference<>();
+        sun.misc.SignalHandler handler = signal -> {
+            Thread d = new Thread(() -> {
+                server.core.drain(timeout);
+                server.close();
+                System.exit(0);
+            }, "smproxy-drain");
+            if (draining.compareAndSet(null, d)) {
+                log.info("SIG{}: draining for up to {} s (proxy.shutdown.drainTimeout); a second signal stops at once",
+                        signal.getName(), timeout.toSeconds());
+                d.start();
+            } else {
+                log.info("SIG{} again: stopping now", signal.getName());
+                draining.get().interrupt();
+            }
+        };
+        for (String name : new String[] {"TERM", "INT"}) {
+            try {
+                sun.misc.Signal.handle(new sun.misc.Signal(name), handler);
+            } catch (IllegalArgumentException unavailable) {
+                log.debug("no SIG{} handler here: the JVM's default shutdown applies", name);
+            }
         }
     }
 
@@ -260,8 +293,13 @@ public final class StandaloneServer implements AutoCloseable {
         return core;
     }
 
+    private final java.util.concurrent.atomic.AtomicBoolean closed = new java.util.concurrent.atomic.AtomicBoolean();
+
     @Override
     public void close() {
+        if (!closed.compareAndSet(false, true)) {
+            return; // the drain and the shutdown hook both close
+        }
         if (netty != null) {
             netty.close();
         }

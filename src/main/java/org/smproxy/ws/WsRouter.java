@@ -11,6 +11,7 @@ import org.smproxy.cluster.Node;
 import org.smproxy.cluster.SelectionRequest;
 import org.smproxy.cluster.StreamGuid;
 import org.smproxy.config.ProxyConfig;
+import org.smproxy.http.Admission;
 import org.smproxy.http.ApiException;
 import org.smproxy.http.HttpIn;
 import org.smproxy.http.Query;
@@ -38,8 +39,12 @@ public final class WsRouter {
     private final ProxyConfig config;
     private final RateLimiter limiter;
 
-    public WsRouter(ClusterModel cluster, SessionRegistry registry, ProxyConfig config, RateLimiter limiter) {
+    private final Admission admission;
+
+    public WsRouter(ClusterModel cluster, SessionRegistry registry, ProxyConfig config, RateLimiter limiter,
+                    Admission admission) {
         this.limiter = limiter;
+        this.admission = admission;
         this.cluster = cluster;
         this.registry = registry;
         this.config = config;
@@ -85,6 +90,7 @@ public final class WsRouter {
         if (origin != null && !allowed.contains("*") && !allowed.contains(origin)) {
             throw new ApiException(403, "origin " + origin + " is not allowed (proxy.cors.allowedOrigins)");
         }
+        admission.admitNew("WebSocket sessions");
         String client = limiter.clientOf(in);
         limiter.take(RateLimiter.Kind.WEBSOCKET, client);
         if (registry.countFrom(client) >= config.webSocket().maxSessionsPerAddress()) {

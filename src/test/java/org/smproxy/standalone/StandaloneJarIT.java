@@ -11,6 +11,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -19,6 +21,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.smproxy.testing.Https;
+import org.smproxy.testing.RecordingNode;
 
 /**
  * The packaged standalone jar, run as operators run it: its own JVM with Tomcat 9 inside, a config file, HTTPS
@@ -85,6 +88,79 @@ class StandaloneJarIT {
                 p.destroyForcibly();
             }
         }
+    }
+
+    @Test
+    void sigtermDrainsTheRelayInFlightRefusesNewSessionsAndExitsZero() throws Exception {
+        try (RecordingNode node = new RecordingNode()) {
+            CountDownLatch inFlight = new CountDownLatch(1);
+            CountDownLatch release = new CountDownLatch(1);
+            node.behave(seen -> {
+                inFlight.countDown();
+                try {
+                    release.await(20, TimeUnit.SECONDS); // answers once the test has seen the drain begin
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+                return RecordingNode.red5(seen);
+            });
+            Files.writeString(dir.resolve("cluster.json"), "{\"nodeGroups\":[{\"name\":\"ng1\"}],\"nodes\":[{\"id\":\"o1\","
+                    + "\"role\":\"origin\",\"nodeGroup\":\"ng1\",\"publicAddress\":\"127.0.0.1\",\"httpPort\":" + node.port()
+                    + ",\"state\":\"INSERVICE\"}]}");
+            Files.writeString(dir.resolve("proxy.properties"), String.join("\n", "cluster.file=cluster.json",
+                    "standalone.bind=127.0.0.1", "proxy.shutdown.drainTimeout=15s", ""));
+            Process p = launch("--config", "proxy.properties", "--https-port", "0");
+            StringBuilder log = new StringBuilder();
+            try {
+                String health = awaitReady(p, log);
+                String base = health.substring(0, health.indexOf("/as/"));
+                HttpClient client = Https.trustingClient();
+                String sdp = "v=0\r\no=- 1 1 IN IP4 0.0.0.0\r\ns=-\r\nt=0 0\r\nm=video 9 UDP/TLS/RTP/SAVPF 96\r\n";
+                CompletableFuture<HttpResponse<String>> first = CompletableFuture.supplyAsync(() -> {
+                    try {
+                        return Https.send(client, "POST", base + "/as/v1/proxy/whip/live/cam", sdp,
+                                "Content-Type", "application/sdp");
+                    } catch (Exception e) {
+                        throw new java.util.concurrent.CompletionException(e);
+                    }
+                });
+                assertThat(inFlight.await(10, TimeUnit.SECONDS)).as("the POST reached the node").isTrue();
+                long signalled = System.nanoTime();
+                p.destroy(); // SIGTERM
+                awaitStatus(client, base + "/as/v1/ready", 503);
+                HttpResponse<String> late = Https.send(client, "POST", base + "/as/v1/proxy/whip/live/cam2", sdp,
+                        "Content-Type", "application/sdp");
+                assertThat(late.statusCode()).as(late.body()).isEqualTo(503);
+                assertThat(late.headers().firstValue("Retry-After")).isPresent();
+                assertThat(JSON.readTree(late.body()).get("error").asText()).contains("shutting down");
+                release.countDown();
+                HttpResponse<String> done = first.get(10, TimeUnit.SECONDS);
+                assertThat(done.statusCode()).as("the relay in flight finishes: " + done.body()).isEqualTo(201);
+                assertThat(p.waitFor(15, TimeUnit.SECONDS)).as("exits within the drain time").isTrue();
+                assertThat(p.exitValue()).isZero();
+                assertThat(System.nanoTime() - signalled).as("and as soon as nothing is left, not at the timeout")
+                        .isLessThan(TimeUnit.SECONDS.toNanos(12));
+            } finally {
+                release.countDown();
+                if (p.isAlive()) {
+                    p.destroyForcibly();
+                }
+            }
+        }
+    }
+
+    /** Polls until the URL answers the status: the drain starts on the signal's own thread. */
+    private static void awaitStatus(HttpClient client, String url, int status) throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        int last = -1;
+        while (System.nanoTime() < deadline) {
+            last = Https.send(client, "GET", url, null).statusCode();
+            if (last == status) {
+                return;
+            }
+            java.util.concurrent.locks.LockSupport.parkNanos(20_000_000L);
+        }
+        throw new AssertionError(url + " answered " + last + ", not " + status);
     }
 
     @Test
