@@ -103,12 +103,7 @@ final class Routes {
 
     /** The endpoint behind a check that refuses by throwing an {@link ApiException}, answered in its dialect. */
     private static Endpoint gated(Endpoint endpoint, java.util.function.Consumer<HttpIn> gate) {
-        return new Endpoint() {
-            @Override
-            public int maxBodyBytes() {
-                return endpoint.maxBodyBytes();
-            }
-
+        return new Wrapped(endpoint) {
             @Override
             public CompletableFuture<HttpOut> serve(HttpIn in, String path, String within, NodeLeg leg) {
                 try {
@@ -118,17 +113,7 @@ final class Routes {
                 }
                 return endpoint.serve(in, path, within, leg);
             }
-
-            @Override
-            public HttpOut refuse(HttpIn in, Throwable failure) {
-                return endpoint.refuse(in, failure);
-            }
         };
-    }
-
-    private static void add(List<RouteTable.Route> routes, Admission admission, String name, String context, Endpoint endpoint,
-                            String... mappings) {
-        routes.add(new RouteTable.Route(name, context, List.of(mappings), counted(endpoint, admission)));
     }
 
     /**
@@ -136,12 +121,7 @@ final class Routes {
      * new WHIP/WHEP session (a POST on the relay) is refused, and everything else (PATCH, DELETE, APIs, HLS) served.
      */
     private static Endpoint counted(Endpoint endpoint, Admission admission) {
-        return new Endpoint() {
-            @Override
-            public int maxBodyBytes() {
-                return endpoint.maxBodyBytes();
-            }
-
+        return new Wrapped(endpoint) {
             @Override
             public CompletableFuture<HttpOut> serve(HttpIn in, String path, String within, NodeLeg leg) {
                 admission.begin();
@@ -154,11 +134,30 @@ final class Routes {
                 }
                 return answer.whenComplete((a, e) -> admission.end());
             }
-
-            @Override
-            public HttpOut refuse(HttpIn in, Throwable failure) {
-                return endpoint.refuse(in, failure);
-            }
         };
+    }
+
+    /** An endpoint in front of another, with its limit and its dialect. */
+    private abstract static class Wrapped implements Endpoint {
+        private final Endpoint inner;
+
+        Wrapped(Endpoint inner) {
+            this.inner = inner;
+        }
+
+        @Override
+        public int maxBodyBytes() {
+            return inner.maxBodyBytes();
+        }
+
+        @Override
+        public HttpOut refuse(HttpIn in, Throwable failure) {
+            return inner.refuse(in, failure);
+        }
+    }
+
+    private static void add(List<RouteTable.Route> routes, Admission admission, String name, String context, Endpoint endpoint,
+                            String... mappings) {
+        routes.add(new RouteTable.Route(name, context, List.of(mappings), counted(endpoint, admission)));
     }
 }

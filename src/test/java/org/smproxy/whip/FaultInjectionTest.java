@@ -7,6 +7,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
+import java.util.stream.Stream;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 
@@ -16,7 +17,8 @@ import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.Parameter;
 import org.junit.jupiter.params.ParameterizedClass;
 import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
 import org.junit.jupiter.params.provider.ValueSource;
 import org.smproxy.testing.FaultyNode;
 import org.smproxy.testing.Https;
@@ -79,19 +81,27 @@ class FaultInjectionTest {
         }
     }
 
+    /** Each way the node fails, and the status the client gets for it. */
+    static Stream<Arguments> faults() {
+        return Stream.of(Arguments.of("close", 502), Arguments.of("reset", 502), Arguments.of("garbage", 502),
+                Arguments.of("huge", 502), Arguments.of("tricklehead", 504), Arguments.of("tricklebody", 504));
+    }
+
+    /** Polls the node's own count of connections until the proxy has let go of them all. */
+    private static void assertLetGo(FaultyNode n, String mode) {
+        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+        while (n.openConnections() > 0 && System.nanoTime() < deadline) {
+            java.util.concurrent.locks.LockSupport.parkNanos(10_000_000L);
+        }
+        assertThat(n.openConnections()).as(mode + ": the proxy closed its connection to the node").isZero();
+    }
+
     private String base() {
         return "netty".equals(adapter) ? "https://127.0.0.1:" + proxy.server.nettyPort() : proxy.base;
     }
 
     @ParameterizedTest(name = "{0}")
-    @CsvSource(delimiter = '|', value = {
-        "close       | 502",
-        "reset       | 502",
-        "garbage     | 502",
-        "huge        | 502",
-        "tricklehead | 504",
-        "tricklebody | 504",
-    })
+    @MethodSource("faults")
     void aFailingNodeIsAStatusWithAReasonAndItsConnectionIsLetGo(String mode, int status) throws Exception {
         long start = System.nanoTime();
         HttpResponse<String> r = Https.send(proxy.client, "POST", base() + "/as/v1/proxy/whip/live/" + mode, SDP,
@@ -101,25 +111,14 @@ class FaultInjectionTest {
         assertThat(r.headers().firstValue("Content-Type")).hasValueSatisfying(t -> assertThat(t).startsWith("application/json"));
         assertThat(JSON.readTree(r.body()).get("error").asText()).as(mode).isNotBlank();
         assertThat(took).as(mode + " within the 1 s upstream timeout and some slack").isLessThan(Duration.ofSeconds(5));
-        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
-        while (node.openConnections() > 0 && System.nanoTime() < deadline) {
-            java.util.concurrent.locks.LockSupport.parkNanos(10_000_000L); // polling the node's own count
-        }
-        assertThat(node.openConnections()).as(mode + ": the proxy closed its connection to the node").isZero();
+        assertLetGo(node, mode);
         String metrics = Https.send(proxy.client, "GET", proxy.base + "/as/v1/metrics", null).body();
         assertThat(metrics).as("counted by status").containsPattern(
                 "smproxy_relay_requests_seconds_count\\{[^}]*status=\"" + status + "\"[^}]*} [1-9]");
     }
 
     @ParameterizedTest(name = "{0}")
-    @CsvSource(delimiter = '|', value = {
-        "close       | 502",
-        "reset       | 502",
-        "garbage     | 502",
-        "huge        | 502",
-        "tricklehead | 504",
-        "tricklebody | 504",
-    })
+    @MethodSource("faults")
     void anHlsEdgeFailingIsAStatusTooAndNothingIsCachedOrHeld(String mode, int status) throws Exception {
         for (int attempt = 0; attempt < 2; attempt++) { // the second is not served a cached failure as a playlist
             long start = System.nanoTime();
@@ -130,11 +129,7 @@ class FaultInjectionTest {
             assertThat(JSON.readTree(r.body()).get("error").asText()).as(mode).isNotBlank();
             assertThat(took).as(mode).isLessThan(Duration.ofSeconds(5));
         }
-        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
-        while (edge.openConnections() > 0 && System.nanoTime() < deadline) {
-            java.util.concurrent.locks.LockSupport.parkNanos(10_000_000L); // polling the node's own count
-        }
-        assertThat(edge.openConnections()).as(mode + ": the proxy closed its connection to the edge").isZero();
+        assertLetGo(edge, mode);
     }
 
     @org.junit.jupiter.api.Test
