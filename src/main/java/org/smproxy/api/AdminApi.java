@@ -15,6 +15,7 @@ import org.smproxy.http.ApiHandler;
 import org.smproxy.http.ErrorDialect;
 import org.smproxy.http.HttpOut;
 import org.smproxy.http.Json;
+import org.smproxy.http.NodeTokens;
 import org.smproxy.http.TokenCheck;
 import org.smproxy.store.ClusterStore;
 
@@ -27,6 +28,8 @@ import org.smproxy.store.ClusterStore;
  * PUT    .../admin/nodes/{id}/state   {"state":"SOFT_SUNSET"}   (drain; FAULT, INSERVICE, ...)
  * DELETE .../admin/nodes/{id}/state   clear the override: the node's own state counts again
  * DELETE .../admin/nodes/{id}         forget the node (it comes back with its next heartbeat)
+ * POST   .../admin/nodes/{id}/token   {"nodeGroup":"ng1","ttl":"90d"} (both optional): a heartbeat token for that
+ *                                     node only; revoke one by its tokenId in api.node.revokedTokens
  * GET    .../admin/streams
  * </pre>
  */
@@ -36,13 +39,24 @@ public final class AdminApi extends ApiHandler {
     private final ClusterModel cluster;
     private final ClusterStore store;
     private final TokenCheck token;
+    private final NodeTokens nodeTokens;
 
     /** Reads answer from the local view; changes go through the store, so every replica makes them. */
-    public AdminApi(ClusterModel cluster, ClusterStore store, TokenCheck token, ErrorDialect dialect) {
+    public AdminApi(ClusterModel cluster, ClusterStore store, TokenCheck token, NodeTokens nodeTokens,
+                    ErrorDialect dialect) {
         super(dialect);
+        this.nodeTokens = nodeTokens;
         this.cluster = cluster;
         this.store = store;
         this.token = token;
+    }
+
+    /** Body of a token request: both optional. */
+    public record TokenRequest(String nodeGroup, String ttl) {
+    }
+
+    /** A node token: give {@code token} to the node (its Authorization: Bearer); {@code tokenId} revokes it. */
+    public record TokenAnswer(String nodeId, String nodeGroup, String tokenId, Long expiresAtMillis, String token) {
     }
 
     /** Body of a state change. */
@@ -89,12 +103,38 @@ public final class AdminApi extends ApiHandler {
             node(id);
             store.remove(id, "removed by operator");
             return new HttpOut(204);
+        } else if (depth == 3 && "token".equals(call.segment(2))) {
+            call.allow("POST");
+            return issueToken(call, id);
         } else if (depth == 3 && "state".equals(call.segment(2))) {
             return state(call, id);
         } else if (depth == 2) {
             throw call.methodNotAllowed("GET, DELETE");
         }
         throw call.notFound();
+    }
+
+    /** The node need not exist yet: a token is usually made before the node first starts. */
+    private HttpOut issueToken(ApiCall call, String id) {
+        if (!id.matches("[A-Za-z0-9._~@+=-]{1,128}")) {
+            throw new ApiException(400, "node id '" + id + "' may hold letters, digits and . _ ~ @ + = - (at most 128)");
+        }
+        TokenRequest req = call.in().body().length == 0 ? new TokenRequest(null, null) : call.body(TokenRequest.class);
+        if (req.nodeGroup() != null && !cluster.groupNames().contains(req.nodeGroup())) {
+            throw new ApiException(404, "node group '" + req.nodeGroup() + "' not found");
+        }
+        java.time.Duration ttl = null;
+        if (req.ttl() != null) {
+            try {
+                ttl = org.smproxy.config.ProxyConfig.parseDuration(req.ttl());
+            } catch (IllegalArgumentException e) {
+                throw new ApiException(400, "'ttl' must be a duration such as 30d or 12h, not '" + req.ttl() + "'");
+            }
+        }
+        NodeTokens.Issued issued = nodeTokens.issue(id, req.nodeGroup(), ttl);
+        NodeTokens.Claims c = issued.claims();
+        return HttpOut.json(201, new TokenAnswer(c.nodeId(), c.nodeGroup(), c.tokenId(),
+                c.expiresAt() == null ? null : c.expiresAt().toEpochMilli(), issued.token()));
     }
 
     private HttpOut state(ApiCall call, String id) {

@@ -13,19 +13,21 @@ import org.smproxy.cluster.NodeReport;
 import org.smproxy.cluster.NodeState;
 import org.smproxy.cluster.Role;
 import org.smproxy.config.Networks;
+import org.smproxy.config.ProxyConfig;
 import org.smproxy.http.ApiCall;
 import org.smproxy.http.ApiException;
 import org.smproxy.http.ApiHandler;
 import org.smproxy.http.ErrorDialect;
 import org.smproxy.http.HttpOut;
 import org.smproxy.http.Json;
+import org.smproxy.http.NodeTokens;
 import org.smproxy.http.RateLimiter;
 import org.smproxy.http.TokenCheck;
 import org.smproxy.store.ClusterStore;
 
 /**
  * Node API: nodes (or an agent beside each) report state, load and streams every few seconds; a node that stops
- * reporting is dropped after the heartbeat timeout. Needs the node secret.
+ * reporting is dropped after the heartbeat timeout. Needs the node secret, or a node token (its own node only).
  *
  * <pre>
  * POST   .../nodes/heartbeat   {"id":..,"nodeGroup":..,"role":"edge","subGroup":..,"publicAddress":..,"httpPort":5080,
@@ -44,10 +46,15 @@ public final class HeartbeatApi extends ApiHandler {
     private final Duration timeout;
     private final Networks networks;
     private final RateLimiter limiter;
+    private final NodeTokens tokens;
+    private final ProxyConfig.NodeAuth auth;
 
-    public HeartbeatApi(ClusterModel cluster, ClusterStore store, TokenCheck secret, Duration interval, Duration timeout,
-                            Networks networks, RateLimiter limiter, ErrorDialect dialect) {
+    public HeartbeatApi(ClusterModel cluster, ClusterStore store, TokenCheck secret, NodeTokens tokens,
+                        ProxyConfig.NodeAuth auth, Duration interval, Duration timeout, Networks networks,
+                        RateLimiter limiter, ErrorDialect dialect) {
         super(dialect);
+        this.tokens = tokens;
+        this.auth = auth;
         this.networks = networks;
         this.limiter = limiter;
         this.cluster = cluster;
@@ -78,12 +85,16 @@ public final class HeartbeatApi extends ApiHandler {
 
     @Override
     protected HttpOut handle(ApiCall call) {
-        secret.require(call);
+        NodeTokens.Claims caller = secret.requireNode(call, tokens, auth.shared());
+        if (caller != null && !auth.tokens()) {
+            throw new ApiException(401, "this proxy takes the node secret only (api.node.auth=shared)");
+        }
         if (call.path().size() == 1 && "heartbeat".equals(call.segment(0))) {
             if (!"POST".equals(call.method()) && !"PUT".equals(call.method())) {
                 throw call.methodNotAllowed("POST");
             }
             NodeReport report = toReport(call.body(Heartbeat.class));
+            speaksFor(caller, report.id(), report.nodeGroup());
             limiter.take(RateLimiter.Kind.HEARTBEATS, "node '" + report.id() + "'");
             checkAddress("publicAddress", report.publicAddress());
             checkAddress("privateAddress", report.privateAddress());
@@ -92,6 +103,7 @@ public final class HeartbeatApi extends ApiHandler {
                     timeout.toMillis()));
         } else if (call.path().size() == 1 && "DELETE".equals(call.method())) {
             String id = call.segment(0);
+            speaksFor(caller, id, null);
             if (cluster.findById(id).isEmpty()) {
                 throw new ApiException(404, "node '" + id + "' not found");
             }
@@ -99,6 +111,20 @@ public final class HeartbeatApi extends ApiHandler {
             return new HttpOut(204);
         }
         throw call.notFound();
+    }
+
+    /** A node token speaks for its node (and group) only; the shared secret, for any. */
+    private static void speaksFor(NodeTokens.Claims caller, String id, String group) {
+        if (caller == null) {
+            return;
+        }
+        if (!caller.nodeId().equals(id)) {
+            throw new ApiException(403, "this node token speaks for node '" + caller.nodeId() + "', not '" + id + "'");
+        }
+        if (caller.nodeGroup() != null && group != null && !caller.nodeGroup().equals(group)) {
+            throw new ApiException(403, "this node token is for node group '" + caller.nodeGroup() + "', not '"
+                    + group + "'");
+        }
     }
 
     /**

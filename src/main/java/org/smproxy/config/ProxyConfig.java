@@ -42,7 +42,8 @@ public record ProxyConfig(
         Listener listener,
         Limits limits,
         ClientTimeouts client,
-        Duration drainTimeout) {
+        Duration drainTimeout,
+        NodeAuth nodeAuth) {
 
     /** Where the cluster view is shared between replicas. */
     public enum StoreKind { MEMORY, REDIS }
@@ -134,6 +135,17 @@ public record ProxyConfig(
     public record ClientTimeouts(Duration header, Duration body) {
     }
 
+    /**
+     * How heartbeats authenticate ({@code api.node.auth}, {@code api.node.revokedTokens}).
+     *
+     * @param shared  the shared {@code api.node.secret} itself is accepted, speaking for any node
+     * @param tokens  per-node tokens (signed with that secret, issued by the admin API) are accepted, each speaking
+     *                for its node only
+     * @param revoked ids of node tokens no longer accepted
+     */
+    public record NodeAuth(boolean shared, boolean tokens, Set<String> revoked) {
+    }
+
     /** The standalone launcher's HTTP server. */
     public enum Server {
         /** Netty: epoll and BoringSSL where their natives load, one event loop per core; measured ahead in bench/. */
@@ -211,7 +223,8 @@ public record ProxyConfig(
                 new ClientTimeouts(
                         s.duration("proxy.client.headerTimeout", Duration.ofSeconds(10), Duration.ofMillis(100)),
                         s.duration("proxy.client.bodyTimeout", Duration.ofSeconds(30), Duration.ofMillis(100))),
-                s.duration("proxy.shutdown.drainTimeout", Duration.ofSeconds(20), Duration.ZERO));
+                s.duration("proxy.shutdown.drainTimeout", Duration.ofSeconds(20), Duration.ZERO),
+                nodeAuth(s));
         Set<String> unknown = s.unknownKeys(OWN_PREFIXES);
         if (!unknown.isEmpty()) {
             throw new ConfigException("unknown configuration key(s) " + unknown + ": check the spelling against the README");
@@ -248,6 +261,21 @@ public record ProxyConfig(
                     + " 'openssl rand -base64 32', or leave it empty to keep what it guards closed");
         }
         return value;
+    }
+
+    private static NodeAuth nodeAuth(Settings s) {
+        List<String> ways = s.list("api.node.auth", List.of("shared", "token"));
+        for (String w : ways) {
+            if (!w.equals("shared") && !w.equals("token")) {
+                throw new ConfigException("'api.node.auth' lists shared (the node secret itself) and/or token (per-node"
+                        + " tokens), not '" + w + "'");
+            }
+        }
+        if (ways.isEmpty()) {
+            throw new ConfigException("'api.node.auth' must list shared and/or token");
+        }
+        Set<String> revoked = Set.copyOf(s.list("api.node.revokedTokens", List.of()));
+        return new NodeAuth(ways.contains("shared"), ways.contains("token"), revoked);
     }
 
     private static Limits limits(Settings s) {
@@ -352,6 +380,11 @@ public record ProxyConfig(
         }
     }
 
+    /** A duration as the configuration writes them, for APIs that take one. @throws IllegalArgumentException */
+    public static Duration parseDuration(String value) {
+        return Settings.parseDuration(value);
+    }
+
     /** A URL as it may appear in a message: without the password it may carry. */
     public static String redact(String url) {
         return url == null ? null : url.replaceAll("//[^@/]*@", "//***@");
@@ -387,6 +420,6 @@ public record ProxyConfig(
     public ProxyConfig withClusterFile(Path file) {
         return new ProxyConfig(wsProxyEnabled, file, defaultNodeGroup, heartbeatInterval, heartbeatTimeout,
                 usePrivateAddress, adminToken, nodeSecret, nodeNetworks, relay, webSocket, hls, store, standalone, listener,
-                limits, client, drainTimeout);
+                limits, client, drainTimeout, nodeAuth);
     }
 }

@@ -17,7 +17,7 @@ import java.util.regex.Pattern;
  * nobody read: a misspelt key must stop start-up rather than silently fall back to a default.
  */
 final class Settings {
-    private static final Pattern DURATION = Pattern.compile("(\\d+)\\s*(ms|s|m|h)");
+    private static final Pattern DURATION = Pattern.compile("(\\d{1,9})\\s*(ms|s|m|h|d)");
 
     private final Properties properties;
     private final Set<String> read = new HashSet<>();
@@ -60,23 +60,33 @@ final class Settings {
         }
     }
 
+    /** {@code 500ms}, {@code 8s}, {@code 2m}, {@code 1h}, {@code 30d}. @throws IllegalArgumentException otherwise */
+    static Duration parseDuration(String value) {
+        Matcher m = DURATION.matcher(value.trim());
+        if (!m.matches()) {
+            throw new IllegalArgumentException("not a duration: " + value);
+        }
+        long amount = Long.parseLong(m.group(1));
+        return switch (m.group(2)) {
+            case "ms" -> Duration.ofMillis(amount);
+            case "s" -> Duration.ofSeconds(amount);
+            case "m" -> Duration.ofMinutes(amount);
+            case "h" -> Duration.ofHours(amount);
+            default -> Duration.ofDays(amount);
+        };
+    }
+
     /** Durations carry their unit ("500ms", "8s", "2m", "1h"): a bare number is ambiguous, so it is refused. */
     Duration duration(String key, Duration defaultValue, Duration min) {
         String value = string(key, null);
         if (value == null || value.isEmpty()) {
             return defaultValue;
         }
-        Matcher m = DURATION.matcher(value);
-        if (!m.matches()) {
-            throw new ConfigException("'" + key + "' must be a duration such as 500ms, 8s, 2m or 1h, not '" + value + "'");
-        }
-        long amount = Long.parseLong(m.group(1));
         Duration parsed;
-        switch (m.group(2)) {
-            case "ms": parsed = Duration.ofMillis(amount); break;
-            case "s": parsed = Duration.ofSeconds(amount); break;
-            case "m": parsed = Duration.ofMinutes(amount); break;
-            default: parsed = Duration.ofHours(amount); break;
+        try {
+            parsed = parseDuration(value);
+        } catch (IllegalArgumentException e) {
+            throw new ConfigException("'" + key + "' must be a duration such as 500ms, 8s, 2m or 1h, not '" + value + "'");
         }
         if (parsed.compareTo(min) < 0) {
             throw new ConfigException("'" + key + "' must be at least " + min.toMillis() + "ms, not " + value);

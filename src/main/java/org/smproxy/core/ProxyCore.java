@@ -21,6 +21,7 @@ import org.smproxy.config.ConfigException;
 import org.smproxy.config.ProxyConfig;
 import org.smproxy.http.Admission;
 import org.smproxy.http.NodeClient;
+import org.smproxy.http.NodeTokens;
 import org.smproxy.http.RateLimiter;
 import org.smproxy.http.RouteTable;
 import org.smproxy.http.RouteTokens;
@@ -55,6 +56,7 @@ public final class ProxyCore implements AutoCloseable {
     private final WsRouter wsRouter;
     private final RateLimiter rateLimiter;
     private final Admission admission = new Admission();
+    private final NodeTokens nodeTokens;
     private volatile RouteTable routes;
     private ScheduledExecutorService housekeeping;
     private long lastPingMillis;
@@ -77,6 +79,7 @@ public final class ProxyCore implements AutoCloseable {
         this.sessionTokens = new RouteTokens(config.relay().sessionSecret(), config.relay().sessionTtl(), clock);
         this.hlsCache = new HlsCache(nodeClient, config);
         this.rateLimiter = new RateLimiter(config.limits());
+        this.nodeTokens = new NodeTokens(config.nodeSecret(), config.nodeAuth().revoked(), clock);
         this.wsRouter = new WsRouter(cluster, wsSessions, config, rateLimiter, admission);
         this.whipWhep = new WhipWhepRelay(new NodeRouter(cluster, sessionTokens), sessionTokens, config,
                 new RelayMetrics(metrics));
@@ -252,6 +255,11 @@ public final class ProxyCore implements AutoCloseable {
     }
 
     /** Decides WebSocket sessions before the upgrade, for either server. */
+    /** Per-node heartbeat tokens, signed with the node secret (useless, and refused, while none is set). */
+    public NodeTokens nodeTokens() {
+        return nodeTokens;
+    }
+
     public Admission admission() {
         return admission;
     }

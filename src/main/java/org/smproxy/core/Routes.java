@@ -59,8 +59,8 @@ final class Routes {
         add(r, admission, "sm2-hls", SM2, hls, "/v1/proxy/hls/*");
         add(r, admission, "sm2-relay", SM2, limited(admitted(core.whipWhep().endpoint(RelayPath.Shape.SM2), admission), limiter, Kind.OFFERS, "POST"), "/v1/proxy/*");
         add(r, admission, "sm2-streams", SM2, limited(new StreamsApi(core.cluster()), limiter, Kind.LOOKUPS, null), "/v1/streams/*");
-        add(r, admission, "sm2-admin", SM2, limited(new AdminApi(core.cluster(), core.store(), admin, ErrorDialect.SM2), limiter, Kind.ADMIN, null), "/v1/admin/*");
-        add(r, admission, "sm2-nodes", SM2, new HeartbeatApi(core.cluster(), core.store(), nodes, cfg.heartbeatInterval(),
+        add(r, admission, "sm2-admin", SM2, limited(new AdminApi(core.cluster(), core.store(), admin, core.nodeTokens(), ErrorDialect.SM2), limiter, Kind.ADMIN, null), "/v1/admin/*");
+        add(r, admission, "sm2-nodes", SM2, new HeartbeatApi(core.cluster(), core.store(), nodes, core.nodeTokens(), cfg.nodeAuth(), cfg.heartbeatInterval(),
                 cfg.heartbeatTimeout(), cfg.nodeNetworks(), limiter, ErrorDialect.SM2), "/v1/nodes/*");
         add(r, admission, "sm2-rtcproxy", SM2, limited(new ProxySessionsApi(core.sessionDirectory(), admin, ErrorDialect.SM2), limiter, Kind.ADMIN, null),
                 "/v1/admin/rtcproxy", "/v1/admin/rtcproxy/*");
@@ -70,10 +70,10 @@ final class Routes {
 
         add(r, admission, "sm1-hls", SM1, hls, "/api/4.0/file/*");
         add(r, admission, "sm1-event", SM1, limited(new EventApi(core.cluster()), limiter, Kind.LOOKUPS, null), "/api/4.0/event/*", "/api/3.1/event/*");
-        add(r, admission, "sm1-admin", SM1, limited(new AdminApi(core.cluster(), core.store(), admin, ErrorDialect.SM1), limiter, Kind.ADMIN, null), "/api/4.0/admin/*");
+        add(r, admission, "sm1-admin", SM1, limited(new AdminApi(core.cluster(), core.store(), admin, core.nodeTokens(), ErrorDialect.SM1), limiter, Kind.ADMIN, null), "/api/4.0/admin/*");
         add(r, admission, "sm1-proxy-clients", SM1, limited(new ProxySessionsApi(core.sessionDirectory(), admin, ErrorDialect.SM1), limiter, Kind.ADMIN, null),
                 "/api/4.0/admin/proxy/*", "/api/3.1/admin/proxy/*");
-        add(r, admission, "sm1-nodes", SM1, new HeartbeatApi(core.cluster(), core.store(), nodes, cfg.heartbeatInterval(),
+        add(r, admission, "sm1-nodes", SM1, new HeartbeatApi(core.cluster(), core.store(), nodes, core.nodeTokens(), cfg.nodeAuth(), cfg.heartbeatInterval(),
                 cfg.heartbeatTimeout(), cfg.nodeNetworks(), limiter, ErrorDialect.SM1), "/api/4.0/nodes/*");
 
         // At the root (standalone) the app is part of the path; inside an app's own webapp in Red5 (live), the

@@ -19,6 +19,38 @@ public final class TokenCheck {
     }
 
     public void require(ApiCall call) {
+        checkShared(present(call));
+    }
+
+    /**
+     * The node API: the shared secret (when {@code sharedAllowed}) speaks for any node, a node token for its node.
+     *
+     * @return the token's claims, or null for the shared secret
+     */
+    public NodeTokens.Claims requireNode(ApiCall call, NodeTokens tokens, boolean sharedAllowed) {
+        Presented p = present(call);
+        if (NodeTokens.looksLikeToken(p.value())) {
+            try {
+                return tokens.verify(p.value());
+            } catch (ApiException e) {
+                limiter.tokenFailed(p.client());
+                throw e;
+            }
+        }
+        if (!sharedAllowed) {
+            limiter.tokenFailed(p.client());
+            throw new ApiException(401, "this proxy takes node tokens only (api.node.auth=token): ask the admin API for"
+                    + " one, POST .../admin/nodes/{id}/token");
+        }
+        checkShared(p);
+        return null;
+    }
+
+    /** What a client presented, once it may try: the API is configured, and it has not spent its failures. */
+    private record Presented(String client, String value) {
+    }
+
+    private Presented present(ApiCall call) {
         if (expected == null) {
             throw new ApiException(401, "the " + what + " API is disabled: no token is configured for it");
         }
@@ -29,9 +61,13 @@ public final class TokenCheck {
             limiter.tokenFailed(client);
             throw new ApiException(401, "the " + what + " API needs a token (Authorization: Bearer <token>)");
         }
+        return new Presented(client, presented);
+    }
+
+    private void checkShared(Presented p) {
         // Constant-time, so response timing does not leak how much of a guess was right.
-        if (!MessageDigest.isEqual(expected, presented.getBytes(StandardCharsets.UTF_8))) {
-            limiter.tokenFailed(client);
+        if (!MessageDigest.isEqual(expected, p.value().getBytes(StandardCharsets.UTF_8))) {
+            limiter.tokenFailed(p.client());
             throw new ApiException(401, "the " + what + " token is not valid");
         }
     }

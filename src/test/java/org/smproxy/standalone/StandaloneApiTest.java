@@ -65,6 +65,8 @@ class StandaloneApiTest {
         p.setProperty("api.admin.token", ADMIN);
         p.setProperty("cluster.defaultNodeGroup", "ng1");
         p.setProperty("api.node.secret", NODES);
+        // One loopback client for both adapters' runs, with wrong tokens on purpose: RateLimitTest has the limits.
+        p.setProperty("proxy.rateLimit.enabled", "false");
         p.setProperty("standalone.bind", "127.0.0.1");
         p.setProperty("standalone.https.port", "0");
         p.setProperty("standalone.keystore.file", ks.file().toString());
@@ -219,6 +221,45 @@ class StandaloneApiTest {
         assertThat(json(unresolvable).get("error").asText()).contains("does not resolve");
         HttpResponse<String> nodes = get("/as/v1/admin/nodes", "Authorization", "Bearer " + ADMIN);
         assertThat(nodes.body()).as("nothing refused was registered").doesNotContain("rogue");
+    }
+
+    @Test
+    void aNodeTokenSpeaksForItsOwnNodeOnly() throws Exception {
+        HttpResponse<String> issued = Https.send(client, "POST", base + "/as/v1/admin/nodes/tok-edge/token",
+                "{\"nodeGroup\":\"ng1\",\"ttl\":\"30d\"}", "Authorization", "Bearer " + ADMIN,
+                "Content-Type", "application/json");
+        assertThat(issued.statusCode()).as(issued.body()).isEqualTo(201);
+        JsonNode t = json(issued);
+        assertThat(t.get("nodeId").asText()).isEqualTo("tok-edge");
+        assertThat(t.get("expiresAtMillis").asLong()).isGreaterThan(System.currentTimeMillis());
+        String token = t.get("token").asText();
+        String hb = "{\"id\":\"%s\",\"nodeGroup\":\"%s\",\"role\":\"edge\",\"publicAddress\":\"192.0.2.60\","
+                + "\"httpPort\":5080,\"state\":\"INSERVICE\"}";
+        try {
+            HttpResponse<String> own = Https.send(client, "POST", base + "/as/v1/nodes/heartbeat",
+                    String.format(hb, "tok-edge", "ng1"), "Authorization", "Bearer " + token, "Content-Type", "application/json");
+            assertThat(own.statusCode()).as(own.body()).isEqualTo(200);
+            HttpResponse<String> other = Https.send(client, "POST", base + "/as/v1/nodes/heartbeat",
+                    String.format(hb, "someone-else", "ng1"), "Authorization", "Bearer " + token, "Content-Type", "application/json");
+            assertThat(other.statusCode()).isEqualTo(403);
+            assertThat(json(other).get("error").asText()).contains("speaks for node 'tok-edge', not 'someone-else'");
+            HttpResponse<String> group = Https.send(client, "POST", base + "/as/v1/nodes/heartbeat",
+                    String.format(hb, "tok-edge", "full"), "Authorization", "Bearer " + token, "Content-Type", "application/json");
+            assertThat(group.statusCode()).isEqualTo(403);
+            assertThat(Https.send(client, "DELETE", base + "/as/v1/nodes/o-eu", null, "Authorization", "Bearer " + token)
+                    .statusCode()).as("nor may it sign another node off").isEqualTo(403);
+            HttpResponse<String> forged = Https.send(client, "POST", base + "/as/v1/nodes/heartbeat",
+                    String.format(hb, "tok-edge", "ng1"), "Authorization", "Bearer " + token.substring(0, token.length() - 3) + "abc",
+                    "Content-Type", "application/json");
+            assertThat(forged.statusCode()).isEqualTo(401);
+            assertThat(Https.send(client, "POST", base + "/as/v1/admin/nodes/tok-edge/token", "{\"ttl\":\"soon\"}",
+                    "Authorization", "Bearer " + ADMIN, "Content-Type", "application/json").statusCode()).isEqualTo(400);
+            assertThat(Https.send(client, "POST", base + "/as/v1/admin/nodes/tok-edge/token", "",
+                    "Authorization", "Bearer " + NODES).statusCode()).as("only the admin issues them").isEqualTo(401);
+        } finally {
+            assertThat(Https.send(client, "DELETE", base + "/as/v1/nodes/tok-edge", null, "Authorization", "Bearer " + token)
+                    .statusCode()).as("a node signs itself off with its own token").isEqualTo(204);
+        }
     }
 
     @Test
