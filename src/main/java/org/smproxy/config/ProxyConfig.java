@@ -43,7 +43,8 @@ public record ProxyConfig(
         Limits limits,
         ClientTimeouts client,
         Duration drainTimeout,
-        NodeAuth nodeAuth) {
+        NodeAuth nodeAuth,
+        AdminJwt adminJwt) {
 
     /** Where the cluster view is shared between replicas. */
     public enum StoreKind { MEMORY, REDIS }
@@ -146,6 +147,13 @@ public record ProxyConfig(
     public record NodeAuth(boolean shared, boolean tokens, Set<String> revoked) {
     }
 
+    /**
+     * Admin access by JWT ({@code api.admin.jwt.*}), beside the static admin token; null when not configured.
+     * Exactly one of {@code secret} (HS256) and {@code publicKeyFile} (PEM, RS256 or ES256).
+     */
+    public record AdminJwt(String secret, Path publicKeyFile, String issuer, String audience) {
+    }
+
     /** The standalone launcher's HTTP server. */
     public enum Server {
         /** Netty: epoll and BoringSSL where their natives load, one event loop per core; measured ahead in bench/. */
@@ -224,7 +232,8 @@ public record ProxyConfig(
                         s.duration("proxy.client.headerTimeout", Duration.ofSeconds(10), Duration.ofMillis(100)),
                         s.duration("proxy.client.bodyTimeout", Duration.ofSeconds(30), Duration.ofMillis(100))),
                 s.duration("proxy.shutdown.drainTimeout", Duration.ofSeconds(20), Duration.ZERO),
-                nodeAuth(s));
+                nodeAuth(s),
+                adminJwt(s, baseDir));
         Set<String> unknown = s.unknownKeys(OWN_PREFIXES);
         if (!unknown.isEmpty()) {
             throw new ConfigException("unknown configuration key(s) " + unknown + ": check the spelling against the README");
@@ -261,6 +270,29 @@ public record ProxyConfig(
                     + " 'openssl rand -base64 32', or leave it empty to keep what it guards closed");
         }
         return value;
+    }
+
+    private static AdminJwt adminJwt(Settings s, Path baseDir) {
+        String secret = secret(s, "api.admin.jwt.secret");
+        Path key = s.path("api.admin.jwt.publicKeyFile", baseDir);
+        String issuer = s.string("api.admin.jwt.issuer", "");
+        String audience = s.string("api.admin.jwt.audience", "");
+        if (secret.isEmpty() && key == null) {
+            if (!issuer.isEmpty() || !audience.isEmpty()) {
+                throw new ConfigException("'api.admin.jwt.issuer'/'audience' are set but neither 'api.admin.jwt.secret'"
+                        + " nor 'api.admin.jwt.publicKeyFile' is: which key signs the tokens?");
+            }
+            return null;
+        }
+        if (!secret.isEmpty() && key != null) {
+            throw new ConfigException("'api.admin.jwt.secret' (HS256) and 'api.admin.jwt.publicKeyFile' (RS256/ES256)"
+                    + " are both set: one algorithm is taken, so set one");
+        }
+        if (issuer.isEmpty() || audience.isEmpty()) {
+            throw new ConfigException("admin JWTs need 'api.admin.jwt.issuer' and 'api.admin.jwt.audience', which every"
+                    + " token must carry (iss, aud), so a token made for another service is refused");
+        }
+        return new AdminJwt(secret.isEmpty() ? null : secret, key, issuer, audience);
     }
 
     private static NodeAuth nodeAuth(Settings s) {
@@ -420,6 +452,6 @@ public record ProxyConfig(
     public ProxyConfig withClusterFile(Path file) {
         return new ProxyConfig(wsProxyEnabled, file, defaultNodeGroup, heartbeatInterval, heartbeatTimeout,
                 usePrivateAddress, adminToken, nodeSecret, nodeNetworks, relay, webSocket, hls, store, standalone, listener,
-                limits, client, drainTimeout, nodeAuth);
+                limits, client, drainTimeout, nodeAuth, adminJwt);
     }
 }

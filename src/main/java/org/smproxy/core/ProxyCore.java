@@ -19,6 +19,7 @@ import org.smproxy.cluster.ClusterModel;
 import org.smproxy.cluster.NodeReport;
 import org.smproxy.config.ConfigException;
 import org.smproxy.config.ProxyConfig;
+import org.smproxy.http.AdminJwt;
 import org.smproxy.http.Admission;
 import org.smproxy.http.NodeClient;
 import org.smproxy.http.NodeTokens;
@@ -57,6 +58,7 @@ public final class ProxyCore implements AutoCloseable {
     private final RateLimiter rateLimiter;
     private final Admission admission = new Admission();
     private final NodeTokens nodeTokens;
+    private final AdminJwt adminJwt;
     private volatile RouteTable routes;
     private ScheduledExecutorService housekeeping;
     private long lastPingMillis;
@@ -79,6 +81,7 @@ public final class ProxyCore implements AutoCloseable {
         this.sessionTokens = new RouteTokens(config.relay().sessionSecret(), config.relay().sessionTtl(), clock);
         this.hlsCache = new HlsCache(nodeClient, config);
         this.rateLimiter = new RateLimiter(config.limits());
+        this.adminJwt = AdminJwt.of(config.adminJwt(), clock);
         this.nodeTokens = new NodeTokens(config.nodeSecret(), config.nodeAuth().revoked(), clock);
         this.wsRouter = new WsRouter(cluster, wsSessions, config, rateLimiter, admission);
         this.whipWhep = new WhipWhepRelay(new NodeRouter(cluster, sessionTokens), sessionTokens, config,
@@ -159,7 +162,11 @@ public final class ProxyCore implements AutoCloseable {
             log.warn("{} node groups and no cluster.defaultNodeGroup: SM 1.x APIs (no group in their URLs) answer 404",
                     cluster.groupNames().size());
         }
-        if (config.adminToken().isEmpty()) {
+        if (adminJwt != null) {
+            log.info("admin API: JWTs signed {} from issuer '{}' for audience '{}'{}", adminJwt.algorithm(),
+                    config.adminJwt().issuer(), config.adminJwt().audience(),
+                    config.adminToken().isEmpty() ? "" : ", and the static admin token");
+        } else if (config.adminToken().isEmpty()) {
             log.warn("api.admin.token is not set: the admin API answers 401 to everyone");
         }
         if (config.store().kind() == ProxyConfig.StoreKind.REDIS) {
@@ -258,6 +265,11 @@ public final class ProxyCore implements AutoCloseable {
     /** Per-node heartbeat tokens, signed with the node secret (useless, and refused, while none is set). */
     public NodeTokens nodeTokens() {
         return nodeTokens;
+    }
+
+    /** Admin JWTs accepted beside the static token, or null. */
+    public AdminJwt adminJwt() {
+        return adminJwt;
     }
 
     public Admission admission() {

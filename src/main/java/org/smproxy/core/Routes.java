@@ -52,7 +52,7 @@ final class Routes {
         Admission admission = core.admission();
         ProxyConfig cfg = core.config();
         RateLimiter limiter = core.rateLimiter();
-        TokenCheck admin = new TokenCheck("admin", cfg.adminToken(), limiter);
+        TokenCheck admin = new TokenCheck("admin", cfg.adminToken(), limiter, core.adminJwt());
         TokenCheck nodes = new TokenCheck("node", cfg.nodeSecret(), limiter);
         List<RouteTable.Route> r = new ArrayList<>();
         HlsRelay hls = new HlsRelay(core.cluster(), core.hlsCache(), core.sessionTokens(), cfg); // one cache, both families

@@ -11,15 +11,32 @@ public final class TokenCheck {
     private final String what;
     private final byte[] expected;
     private final RateLimiter limiter;
+    private final AdminJwt jwt;
 
     public TokenCheck(String what, String secret, RateLimiter limiter) {
+        this(what, secret, limiter, null);
+    }
+
+    /** @param jwt JWTs accepted beside the static token, or null */
+    public TokenCheck(String what, String secret, RateLimiter limiter, AdminJwt jwt) {
         this.what = what;
         this.limiter = limiter;
+        this.jwt = jwt;
         this.expected = secret == null || secret.isEmpty() ? null : secret.getBytes(StandardCharsets.UTF_8);
     }
 
     public void require(ApiCall call) {
-        checkShared(present(call));
+        Presented p = present(call);
+        if (jwt != null && RouteTokens.looksLikeToken(p.value())) {
+            try {
+                jwt.verify(p.value());
+                return;
+            } catch (ApiException e) {
+                limiter.tokenFailed(p.client());
+                throw e;
+            }
+        }
+        checkShared(p);
     }
 
     /**
@@ -51,7 +68,7 @@ public final class TokenCheck {
     }
 
     private Presented present(ApiCall call) {
-        if (expected == null) {
+        if (expected == null && jwt == null) {
             throw new ApiException(401, "the " + what + " API is disabled: no token is configured for it");
         }
         String client = limiter.clientOf(call.in());
@@ -65,6 +82,10 @@ public final class TokenCheck {
     }
 
     private void checkShared(Presented p) {
+        if (expected == null) {
+            limiter.tokenFailed(p.client());
+            throw new ApiException(401, "the " + what + " API takes a JWT here (" + jwt.algorithm() + "), not a static token");
+        }
         // Constant-time, so response timing does not leak how much of a guess was right.
         if (!MessageDigest.isEqual(expected, p.value().getBytes(StandardCharsets.UTF_8))) {
             limiter.tokenFailed(p.client());

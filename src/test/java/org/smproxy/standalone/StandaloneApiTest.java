@@ -30,6 +30,7 @@ import org.smproxy.testing.Https;
 @ValueSource(strings = {"servlet", "netty"})
 class StandaloneApiTest {
     static final String ADMIN = "admin-secret-0123456789abcdef";
+    static final String JWT_SECRET = "admin-jwt-secret-0123456789abcdef";
     static final String NODES = "node-secret-0123456789abcdef";
     static final String CLUSTER = """
             {"nodeGroups":[
@@ -67,6 +68,9 @@ class StandaloneApiTest {
         p.setProperty("api.node.secret", NODES);
         // One loopback client for both adapters' runs, with wrong tokens on purpose: RateLimitTest has the limits.
         p.setProperty("proxy.rateLimit.enabled", "false");
+        p.setProperty("api.admin.jwt.secret", JWT_SECRET);
+        p.setProperty("api.admin.jwt.issuer", "https://idp.example");
+        p.setProperty("api.admin.jwt.audience", "smproxy-admin");
         p.setProperty("standalone.bind", "127.0.0.1");
         p.setProperty("standalone.https.port", "0");
         p.setProperty("standalone.keystore.file", ks.file().toString());
@@ -260,6 +264,22 @@ class StandaloneApiTest {
             assertThat(Https.send(client, "DELETE", base + "/as/v1/nodes/tok-edge", null, "Authorization", "Bearer " + token)
                     .statusCode()).as("a node signs itself off with its own token").isEqualTo(204);
         }
+    }
+
+    @Test
+    void theAdminApiTakesTheOperatorsJwtBesideItsToken() throws Exception {
+        java.time.Instant now = java.time.Instant.now();
+        com.auth0.jwt.algorithms.Algorithm key = com.auth0.jwt.algorithms.Algorithm.HMAC256(JWT_SECRET);
+        String good = com.auth0.jwt.JWT.create().withIssuer("https://idp.example").withAudience("smproxy-admin")
+                .withExpiresAt(now.plusSeconds(300)).sign(key);
+        String stale = com.auth0.jwt.JWT.create().withIssuer("https://idp.example").withAudience("smproxy-admin")
+                .withExpiresAt(now.minusSeconds(300)).sign(key);
+        assertThat(get("/as/v1/admin/nodes", "Authorization", "Bearer " + good).statusCode()).isEqualTo(200);
+        assertThat(get("/streammanager/api/4.0/admin/nodes", "Authorization", "Bearer " + good).statusCode()).isEqualTo(200);
+        HttpResponse<String> expired = get("/as/v1/admin/nodes", "Authorization", "Bearer " + stale);
+        assertThat(expired.statusCode()).isEqualTo(401);
+        assertThat(json(expired).get("error").asText()).contains("expired");
+        assertThat(get("/as/v1/admin/nodes", "Authorization", "Bearer " + ADMIN).statusCode()).isEqualTo(200);
     }
 
     @Test
