@@ -74,9 +74,10 @@ public record ProxyConfig(
      * @param idleTimeout closes a session with no frames either way for this long; zero (the default) never does,
      *                    since a persistent (non-switched) WebSocket session is silent while media flows
      * @param queueBytes  frames waiting for the slower leg, per direction and session, before the session is closed
+     * @param maxMessageRate messages a client may send per session (a flood is closed with 1008), null when off
      */
     public record WebSocket(int maxFrameBytes, int maxSessionsPerAddress, Duration idleTimeout, Duration pingInterval,
-                            int queueBytes, Duration reapUnhealthyAfter) {
+                            int queueBytes, Duration reapUnhealthyAfter, Rate maxMessageRate) {
     }
 
     /**
@@ -213,7 +214,8 @@ public record ProxyConfig(
                         s.duration("proxy.ws.idleTimeout", Duration.ZERO, Duration.ZERO),
                         s.duration("proxy.ws.pingInterval", Duration.ofSeconds(30), Duration.ofSeconds(1)),
                         s.integer("proxy.ws.queueSize", 256 * 1024, 64 * 1024, 64 * 1024 * 1024),
-                        s.duration("proxy.ws.reapUnhealthyAfter", Duration.ofSeconds(10), Duration.ofSeconds(1))),
+                        s.duration("proxy.ws.reapUnhealthyAfter", Duration.ofSeconds(10), Duration.ofSeconds(1)),
+                        rate(s, "proxy.ws.maxMessageRate", "50/s burst 200", true)),
                 new Hls(
                         s.integer("proxy.hls.cacheSize", 128 * 1024 * 1024, 1024 * 1024, Integer.MAX_VALUE),
                         s.duration("proxy.hls.segmentTtl", Duration.ofSeconds(30), Duration.ofSeconds(1)),

@@ -201,13 +201,13 @@ public final class RateLimiter {
     }
 
     /** A token bucket; synchronized, since a client's requests may arrive on several I/O threads at once. */
-    private static final class Bucket {
+    public static final class Bucket {
         private final double perNano;
         private final double burst;
         private double tokens;
         private long last;
 
-        Bucket(ProxyConfig.Rate rate, long now) {
+        public Bucket(ProxyConfig.Rate rate, long now) {
             this.perNano = rate.perSecond() / 1e9;
             this.burst = rate.burst();
             this.tokens = burst;
@@ -215,7 +215,7 @@ public final class RateLimiter {
         }
 
         /** Takes a token; 0 when there was one, else how long until there is. */
-        synchronized long take(long now) {
+        public synchronized long take(long now) {
             refill(now);
             if (tokens >= 1) {
                 tokens -= 1;

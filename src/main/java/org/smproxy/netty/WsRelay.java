@@ -78,6 +78,8 @@ final class WsRelay implements WsSession {
     /** This proxy started the close toward the node: the node's close frame is its answer, not news. */
     private boolean nodeCloseSent;
     private int clientMessageBytes;
+    /** The client's message budget, or null when off. */
+    private org.smproxy.http.RateLimiter.Bucket clientMessages;
     private int nodeMessageBytes;
 
     private WsRelay(String id, WsTarget target, Shared shared, Channel client) {
@@ -227,11 +229,28 @@ final class WsRelay implements WsSession {
                 kick(1009, "the client sent a frame larger than " + shared.limits.maxFrameBytes() + " bytes");
                 return;
             }
+            if (frame.isFinalFragment() && overRate()) {
+                frame.release();
+                kick(1008, "the client sent messages faster than " + shared.limits.maxMessageRate()
+                        + " (proxy.ws.maxMessageRate)");
+                return;
+            }
             if (!nodeOpen) {
                 early.add(frame);
                 return;
             }
             node.write(frame, node.voidPromise());
+        }
+
+        private boolean overRate() {
+            if (shared.limits.maxMessageRate() == null) {
+                return false;
+            }
+            long now = System.nanoTime();
+            if (clientMessages == null) {
+                clientMessages = new org.smproxy.http.RateLimiter.Bucket(shared.limits.maxMessageRate(), now);
+            }
+            return clientMessages.take(now) > 0;
         }
 
         @Override

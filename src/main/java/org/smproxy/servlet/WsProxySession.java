@@ -34,6 +34,7 @@ public final class WsProxySession implements WsSession {
     private final WsTarget target;
     private final SessionRegistry registry;
     private final ProxyConfig.WebSocket limits;
+    private final org.smproxy.http.RateLimiter.Bucket messages;
     private final long createdMillis = System.currentTimeMillis();
     private final AtomicBoolean closed = new AtomicBoolean();
 
@@ -52,6 +53,8 @@ public final class WsProxySession implements WsSession {
         this.target = target;
         this.registry = registry;
         this.limits = limits;
+        this.messages = limits.maxMessageRate() == null ? null
+                : new org.smproxy.http.RateLimiter.Bucket(limits.maxMessageRate(), System.nanoTime());
     }
 
     /** Registers the session and dials the node; frames from the client meanwhile are queued, not lost. */
@@ -145,7 +148,12 @@ public final class WsProxySession implements WsSession {
         }
     }
 
+    /** Every whole message from the client, once: a flood of small ones is closed before it costs the node. */
     private void enqueue(Object frame, int bytes) {
+        if (messages != null && messages.take(System.nanoTime()) > 0) {
+            kick(1008, "the client sent messages faster than " + limits.maxMessageRate() + " (proxy.ws.maxMessageRate)");
+            return;
+        }
         boolean overflow;
         synchronized (this) {
             overflow = toNodeBytes + bytes > limits.queueBytes();
