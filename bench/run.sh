@@ -137,11 +137,14 @@ done
 knows_server_key() { unzip -p "$1" org/smproxy/config/ProxyConfig.class 2>/dev/null | grep -ac 'standalone.server' >/dev/null; }
 # Builds since the hardening change refuse heartbeats naming loopback (the stub node is on it) and limit requests per
 # client address (the load comes from four): each build that knows the keys is told so; older ones would refuse them.
+# The same for the per-session WebSocket message rate: the relay saturation part sends far past it on purpose.
 hardening_keys() {
-  if unzip -p "$1" org/smproxy/config/ProxyConfig.class 2>/dev/null | grep -ac 'api.node.allowedNetworks' >/dev/null; then
-    echo "api.node.allowedNetworks=unicast,127.0.0.0/8"
-    echo "proxy.rateLimit.enabled=false"
-  fi
+  local kv
+  for kv in api.node.allowedNetworks=unicast,127.0.0.0/8 proxy.rateLimit.enabled=false proxy.ws.maxMessageRate=off; do
+    if unzip -p "$1" org/smproxy/config/ProxyConfig.class 2>/dev/null | grep -acF "${kv%%=*}" >/dev/null; then
+      echo "$kv"
+    fi
+  done
 }
 sed 's/^standalone.https.port=8443/standalone.https.port=8444/' "$WORK/conf/proxy.properties" >"$WORK/conf/before.properties"
 [ -z "$BEFORE_JAR" ] || hardening_keys "$BEFORE_JAR" >>"$WORK/conf/before.properties"
