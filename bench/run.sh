@@ -140,7 +140,8 @@ knows_server_key() { unzip -p "$1" org/smproxy/config/ProxyConfig.class 2>/dev/n
 # The same for the per-session WebSocket message rate: the relay saturation part sends far past it on purpose.
 hardening_keys() {
   local kv
-  for kv in api.node.allowedNetworks=unicast,127.0.0.0/8 proxy.rateLimit.enabled=false proxy.ws.maxMessageRate=off; do
+  for kv in api.node.allowedNetworks=unicast,127.0.0.0/8 proxy.rateLimit.enabled=false proxy.ws.maxMessageRate=off \
+      proxy.client.maxConnectionsPerAddress=1000000; do
     if unzip -p "$1" org/smproxy/config/ProxyConfig.class 2>/dev/null | grep -acF "${kv%%=*}" >/dev/null; then
       echo "$kv"
     fi

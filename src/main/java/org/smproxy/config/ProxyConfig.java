@@ -132,9 +132,10 @@ public record ProxyConfig(
 
     /**
      * How long a client may take to send a request ({@code proxy.client.*}): the headers from its first byte, the
-     * body from the headers. A slow sender is answered 408 and closed instead of holding a connection for ever.
+     * body from the headers. A slow sender is answered 408 and closed instead of holding a connection for ever. And how
+     * many connections one address may hold open on the Netty listeners (trusted proxies exempt).
      */
-    public record ClientTimeouts(Duration header, Duration body) {
+    public record ClientTimeouts(Duration header, Duration body, int maxConnectionsPerAddress) {
     }
 
     /**
@@ -232,7 +233,8 @@ public record ProxyConfig(
                 limits(s),
                 new ClientTimeouts(
                         s.duration("proxy.client.headerTimeout", Duration.ofSeconds(10), Duration.ofMillis(100)),
-                        s.duration("proxy.client.bodyTimeout", Duration.ofSeconds(30), Duration.ofMillis(100))),
+                        s.duration("proxy.client.bodyTimeout", Duration.ofSeconds(30), Duration.ofMillis(100)),
+                        s.integer("proxy.client.maxConnectionsPerAddress", 2000, 1, 10_000_000)),
                 s.duration("proxy.shutdown.drainTimeout", Duration.ofSeconds(20), Duration.ZERO),
                 nodeAuth(s),
                 adminJwt(s, baseDir));

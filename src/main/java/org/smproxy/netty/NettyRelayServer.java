@@ -49,6 +49,7 @@ import io.netty.util.concurrent.EventExecutor;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.smproxy.config.ConfigException;
+import org.smproxy.config.Networks;
 import org.smproxy.config.ProxyConfig;
 import org.smproxy.http.ApiException;
 import org.smproxy.http.Cors;
@@ -131,9 +132,9 @@ public final class NettyRelayServer implements AutoCloseable {
                     (int) settings.connectTimeout().toMillis(), nodeType);
             Cors cors = new Cors(settings.allowedOrigins());
             Map<EventLoop, NettyNodeLeg> sharedLegs = Collections.unmodifiableMap(legs);
-            Channel listener = listen(loops, serverType, bind, port, tls, config.client(),
+            Channel listener = listen(loops, serverType, bind, port, tls, config.client(), config.limits().trustedProxies(),
                     new RequestHandler.Shared(routes, cors, sharedLegs, wsRouter, ws, true));
-            Channel plain = plainPort < 0 ? null : listen(loops, serverType, bind, plainPort, null, config.client(),
+            Channel plain = plainPort < 0 ? null : listen(loops, serverType, bind, plainPort, null, config.client(), config.limits().trustedProxies(),
                     new RequestHandler.Shared(routes, cors, sharedLegs, wsRouter, ws, false));
             log.info("Netty listener (the APIs, WHIP/WHEP, HLS and WebSocket relays, {} routes) on {}{} with {} and {}, {} event loops",
                     routes.routes().size(), listener.localAddress(), plain == null ? "" : " and plain HTTP on " + plain.localAddress(),
@@ -147,14 +148,17 @@ public final class NettyRelayServer implements AutoCloseable {
 
     /** One listening socket; {@code tls} null for plain HTTP. A port in use fails here, with the address in the message. */
     private static Channel listen(EventLoopGroup loops, Class<? extends ServerChannel> serverType, String bind, int port,
-                                  SslContext tls, ProxyConfig.ClientTimeouts timeouts, RequestHandler.Shared shared) {
+                                  SslContext tls, ProxyConfig.ClientTimeouts timeouts, Networks trusted,
+                                  RequestHandler.Shared shared) {
         RouteTable routes = shared.routes();
+        ConnectionCap cap = new ConnectionCap(timeouts.maxConnectionsPerAddress(), trusted);
         ServerBootstrap b = new ServerBootstrap().group(loops).channel(serverType)
                 .option(ChannelOption.SO_BACKLOG, 1000)
                 .childOption(ChannelOption.TCP_NODELAY, true)
                 .childHandler(new ChannelInitializer<SocketChannel>() {
                     @Override
                     protected void initChannel(SocketChannel ch) {
+                        ch.pipeline().addLast(cap);
                         if (tls != null) {
                             ch.pipeline().addLast(tls.newHandler(ch.alloc()));
                         }

@@ -54,6 +54,8 @@ final class WsRelay implements WsSession {
     private static final Logger log = LoggerFactory.getLogger(WsRelay.class);
     /** How long a node may take to finish a close handshake before its connection is dropped. */
     private static final int CLOSE_GRACE_SECONDS = 5;
+    /** Our close frame went to the client: a second kick must not send another. */
+    private boolean clientCloseSent;
     private static final byte[] PING = {'s', 'm'};
 
     /** What every session of one listener shares. */
@@ -203,6 +205,15 @@ final class WsRelay implements WsSession {
         public void channelRead(ChannelHandlerContext ctx, Object msg) {
             if (!(msg instanceof WebSocketFrame frame)) {
                 io.netty.util.ReferenceCountUtil.release(msg);
+                return;
+            }
+            if (!clientOpen) {
+                // We sent our close: what the client still had in flight is read and dropped, its close ends it.
+                boolean answered = frame instanceof CloseWebSocketFrame;
+                frame.release();
+                if (answered) {
+                    client.close();
+                }
                 return;
             }
             if (frame instanceof PingWebSocketFrame) {
@@ -414,9 +425,14 @@ final class WsRelay implements WsSession {
     private void closeClient(int code, String reason) {
         if (clientOpen || client.isActive()) {
             clientOpen = false;
-            if (client.isActive()) {
+            if (client.isActive() && !clientCloseSent) {
+                clientCloseSent = true;
+                // The close handshake, not a hang-up: closing now, with the client's frames still arriving, would
+                // make the kernel reset the connection, and the client would see a reset instead of the reason.
                 client.writeAndFlush(new CloseWebSocketFrame(CloseCodes.sendable(code, true), CloseCodes.trim(reason)))
-                        .addListener(ChannelFutureListener.CLOSE);
+                        .addListener(ChannelFutureListener.CLOSE_ON_FAILURE);
+                client.config().setAutoRead(true); // its answer must be read even if the node leg had paused it
+                loop.schedule(() -> client.close(), CLOSE_GRACE_SECONDS, TimeUnit.SECONDS);
             }
         }
     }

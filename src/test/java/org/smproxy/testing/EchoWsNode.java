@@ -84,6 +84,9 @@ public final class EchoWsNode implements AutoCloseable {
                 s.setMaxTextMessageBufferSize(256 * 1024);
                 s.setMaxBinaryMessageBufferSize(256 * 1024);
                 s.addMessageHandler(String.class, (MessageHandler.Whole<String>) text -> {
+                    if (text.startsWith("quiet:")) {
+                        return; // heard, not echoed: a flood test's node must not be mid-send when the proxy cuts it
+                    }
                     if (text.startsWith("close:")) {
                         String[] parts = text.split(":", 3);
                         try {

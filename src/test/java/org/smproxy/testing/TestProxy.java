@@ -39,6 +39,7 @@ public final class TestProxy implements AutoCloseable {
         p.setProperty("api.node.allowedNetworks", "unicast,127.0.0.0/8");
         // Every test client is 127.0.0.1, driving more requests than any person would; RateLimitTest turns them on.
         p.setProperty("proxy.rateLimit.enabled", "false");
+        p.setProperty("proxy.client.maxConnectionsPerAddress", "100000"); // the same one address, for every test client
         p.putAll(settings);
         return new TestProxy(StandaloneServer.start(ProxyConfig.fromProperties(p, dir)));
     }
