@@ -91,4 +91,26 @@ class EdgePickerTest {
             }
         });
     }
+
+    /** Any viewer name (empty, non-ASCII, long), any number of edges: one of them, the same on every replica, and
+     * only the viewers of an edge that goes are moved. */
+    @net.jqwik.api.Property(tries = 300)
+    void anyViewerGetsACarrierThatOnlyItsOwnEdgesLeavingChanges(
+            @net.jqwik.api.ForAll @net.jqwik.api.constraints.StringLength(max = 60) String viewer,
+            @net.jqwik.api.ForAll @net.jqwik.api.constraints.IntRange(min = 1, max = 8) int edges,
+            @net.jqwik.api.ForAll @net.jqwik.api.constraints.IntRange(min = 1, max = 8) int leaving) {
+        ClusterModel model = modelWith(edges);
+        String picked = new EdgePicker(model).pick(LIVE, viewer).id();
+        assertThat(new EdgePicker(modelWith(edges)).pick(LIVE, viewer).id()).isEqualTo(picked);
+        assertThat(Integer.parseInt(picked.substring(5))).isBetween(1, edges);
+        if (edges > 1 && leaving <= edges) {
+            model.remove("edge-" + leaving, "test");
+            String now = new EdgePicker(model).pick(LIVE, viewer).id();
+            if (picked.equals("edge-" + leaving)) {
+                assertThat(now).isNotEqualTo(picked);
+            } else {
+                assertThat(now).isEqualTo(picked);
+            }
+        }
+    }
 }
