@@ -3,12 +3,13 @@ package org.smproxy.netty;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.atomic.LongAdder;
 
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import org.smproxy.config.Networks;
 
 /**
@@ -19,10 +20,10 @@ import org.smproxy.config.Networks;
  */
 @ChannelHandler.Sharable
 final class ConnectionCap extends ChannelInboundHandlerAdapter {
+    private static final Logger log = LoggerFactory.getLogger(ConnectionCap.class);
     private final int max;
     private final Networks exempt;
     private final ConcurrentHashMap<InetAddress, Integer> open = new ConcurrentHashMap<>();
-    private final LongAdder refused = new LongAdder();
 
     ConnectionCap(int max, Networks exempt) {
         this.max = max;
@@ -39,7 +40,8 @@ final class ConnectionCap extends ChannelInboundHandlerAdapter {
         }
         if (open.merge(from, 1, Integer::sum) > max) {
             release(from);
-            refused.increment();
+            log.debug("{} holds {} connections already: refused one more (proxy.client.maxConnectionsPerAddress)",
+                    from.getHostAddress(), max);
             ctx.pipeline().remove(this); // counted out already; its inactive event must not count it out again
             ctx.close();
             return;
@@ -57,9 +59,5 @@ final class ConnectionCap extends ChannelInboundHandlerAdapter {
     /** Atomic per address; an address whose last connection closes takes no memory with it. */
     private void release(InetAddress from) {
         open.computeIfPresent(from, (a, n) -> n <= 1 ? null : n - 1);
-    }
-
-    long refused() {
-        return refused.sum();
     }
 }

@@ -54,8 +54,6 @@ final class WsRelay implements WsSession {
     private static final Logger log = LoggerFactory.getLogger(WsRelay.class);
     /** How long a node may take to finish a close handshake before its connection is dropped. */
     private static final int CLOSE_GRACE_SECONDS = 5;
-    /** Our close frame went to the client: a second kick must not send another. */
-    private boolean clientCloseSent;
     private static final byte[] PING = {'s', 'm'};
 
     /** What every session of one listener shares. */
@@ -79,6 +77,8 @@ final class WsRelay implements WsSession {
     private boolean finished;
     /** This proxy started the close toward the node: the node's close frame is its answer, not news. */
     private boolean nodeCloseSent;
+    /** Our close frame went to the client: a second kick must not send another. */
+    private boolean clientCloseSent;
     private int clientMessageBytes;
     /** The client's message budget, or null when off. */
     private org.smproxy.http.RateLimiter.Bucket clientMessages;
