@@ -85,10 +85,7 @@ public final class HeartbeatApi extends ApiHandler {
 
     @Override
     protected HttpOut handle(ApiCall call) {
-        NodeTokens.Claims caller = secret.requireNode(call, tokens, auth.shared());
-        if (caller != null && !auth.tokens()) {
-            throw new ApiException(401, "this proxy takes the node secret only (api.node.auth=shared)");
-        }
+        NodeTokens.Claims caller = secret.requireNode(call, tokens, auth);
         if (call.path().size() == 1 && "heartbeat".equals(call.segment(0))) {
             if (!"POST".equals(call.method()) && !"PUT".equals(call.method())) {
                 throw call.methodNotAllowed("POST");

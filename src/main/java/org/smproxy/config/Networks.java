@@ -184,24 +184,5 @@ public final class Networks {
             int mask = 0xFF << (8 - rest) & 0xFF;
             return (a[full] & mask) == (network[full] & mask);
         }
-
-        @Override
-        public String toString() {
-            try {
-                return InetAddress.getByAddress(network).getHostAddress() + "/" + prefix;
-            } catch (UnknownHostException e) {
-                throw new IllegalStateException(e);
-            }
-        }
-
-        @Override
-        public boolean equals(Object o) {
-            return o instanceof Cidr c && c.prefix == prefix && java.util.Arrays.equals(c.network, network);
-        }
-
-        @Override
-        public int hashCode() {
-            return 31 * java.util.Arrays.hashCode(network) + prefix;
-        }
     }
 }

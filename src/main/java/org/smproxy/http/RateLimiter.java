@@ -76,30 +76,28 @@ public final class RateLimiter {
 
     /** Takes one request of this kind from the key's bucket. @throws ApiException 429 when it is empty */
     public void take(Kind kind, String key) {
-        ProxyConfig.Rate rate = rates.get(kind);
-        if (rate == null) {
-            return;
-        }
-        long wait = bucket(kind, key, rate).take(nanos.getAsLong());
-        if (wait > 0) {
-            refused.get(kind).increment();
-            throw tooMany(kind, key, rate, wait);
-        }
+        admit(kind, key, true);
     }
 
     /**
      * Before checking a token: a client that has spent its failures waits, whatever it presents now, so guessing
-     * runs at the configured rate at most.
+     * runs at the configured rate at most. Only a failure takes from the bucket ({@link #tokenFailed}).
      */
     public void beforeTokenCheck(String client) {
-        ProxyConfig.Rate rate = rates.get(Kind.AUTH_FAILURES);
+        admit(Kind.AUTH_FAILURES, client, false);
+    }
+
+    private void admit(Kind kind, String key, boolean consume) {
+        ProxyConfig.Rate rate = rates.get(kind);
         if (rate == null) {
             return;
         }
-        long wait = bucket(Kind.AUTH_FAILURES, client, rate).waitFor(nanos.getAsLong());
+        Bucket bucket = bucket(kind, key, rate);
+        long now = nanos.getAsLong();
+        long wait = consume ? bucket.take(now) : bucket.waitFor(now);
         if (wait > 0) {
-            refused.get(Kind.AUTH_FAILURES).increment();
-            throw tooMany(Kind.AUTH_FAILURES, client, rate, wait);
+            refused.get(kind).increment();
+            throw tooMany(kind, key, rate, wait);
         }
     }
 

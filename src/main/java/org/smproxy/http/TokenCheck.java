@@ -3,6 +3,8 @@ package org.smproxy.http;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 
+import org.smproxy.config.ProxyConfig;
+
 /**
  * Guards an API with a shared secret, sent as {@code Authorization: Bearer <token>} or, as SM 1.x clients do,
  * {@code ?accessToken=<token>}. With no secret configured the API stays closed: never open by default.
@@ -28,36 +30,32 @@ public final class TokenCheck {
     public void require(ApiCall call) {
         Presented p = present(call);
         if (jwt != null && RouteTokens.looksLikeToken(p.value())) {
-            try {
+            counted(p, () -> {
                 jwt.verify(p.value());
-                return;
-            } catch (ApiException e) {
-                limiter.tokenFailed(p.client());
-                throw e;
-            }
+                return null;
+            });
+            return;
         }
         checkShared(p);
     }
 
     /**
-     * The node API: the shared secret (when {@code sharedAllowed}) speaks for any node, a node token for its node.
+     * The node API: the shared secret (when the configuration takes it) speaks for any node, a node token (when it
+     * takes those) for its own node.
      *
      * @return the token's claims, or null for the shared secret
      */
-    public NodeTokens.Claims requireNode(ApiCall call, NodeTokens tokens, boolean sharedAllowed) {
+    public NodeTokens.Claims requireNode(ApiCall call, NodeTokens tokens, ProxyConfig.NodeAuth auth) {
         Presented p = present(call);
         if (NodeTokens.looksLikeToken(p.value())) {
-            try {
-                return tokens.verify(p.value());
-            } catch (ApiException e) {
-                limiter.tokenFailed(p.client());
-                throw e;
+            if (!auth.tokens()) {
+                throw refused(p, "this proxy takes the node secret only (api.node.auth=shared)");
             }
+            return counted(p, () -> tokens.verify(p.value()));
         }
-        if (!sharedAllowed) {
-            limiter.tokenFailed(p.client());
-            throw new ApiException(401, "this proxy takes node tokens only (api.node.auth=token): ask the admin API for"
-                    + " one, POST .../admin/nodes/{id}/token");
+        if (!auth.shared()) {
+            throw refused(p, "this proxy takes node tokens only (api.node.auth=token): ask the admin API for one,"
+                    + " POST .../admin/nodes/{id}/token");
         }
         checkShared(p);
         return null;
@@ -73,23 +71,36 @@ public final class TokenCheck {
         }
         String client = limiter.clientOf(call.in());
         limiter.beforeTokenCheck(client);
-        String presented = presented(call.in().header("Authorization"), call.param("accessToken"));
-        if (presented == null) {
-            limiter.tokenFailed(client);
-            throw new ApiException(401, "the " + what + " API needs a token (Authorization: Bearer <token>)");
+        Presented p = new Presented(client, presented(call.in().header("Authorization"), call.param("accessToken")));
+        if (p.value() == null) {
+            throw refused(p, "the " + what + " API needs a token (Authorization: Bearer <token>)");
         }
-        return new Presented(client, presented);
+        return p;
     }
 
     private void checkShared(Presented p) {
         if (expected == null) {
-            limiter.tokenFailed(p.client());
-            throw new ApiException(401, "the " + what + " API takes a JWT here (" + jwt.algorithm() + "), not a static token");
+            throw refused(p, "the " + what + " API takes a JWT here (" + jwt.algorithm() + "), not a static token");
         }
         // Constant-time, so response timing does not leak how much of a guess was right.
         if (!MessageDigest.isEqual(expected, p.value().getBytes(StandardCharsets.UTF_8))) {
+            throw refused(p, "the " + what + " token is not valid");
+        }
+    }
+
+    /** A refusal of what the client presented: counted against its failure budget, then a 401. */
+    private ApiException refused(Presented p, String message) {
+        limiter.tokenFailed(p.client());
+        return new ApiException(401, message);
+    }
+
+    /** Runs a verifier whose refusals count against the client's failure budget too. */
+    private <T> T counted(Presented p, java.util.function.Supplier<T> check) {
+        try {
+            return check.get();
+        } catch (ApiException refused) {
             limiter.tokenFailed(p.client());
-            throw new ApiException(401, "the " + what + " token is not valid");
+            throw refused;
         }
     }
 
