@@ -44,6 +44,15 @@ public final class TestProxy implements AutoCloseable {
         return new TestProxy(StandaloneServer.start(ProxyConfig.fromProperties(p, dir)));
     }
 
+    /** Reports a node with the node secret; the proxy must take it. */
+    public void heartbeat(String nodeSecret, String body) throws Exception {
+        java.net.http.HttpResponse<String> r = Https.send(client, "POST", base + "/as/v1/nodes/heartbeat", body,
+                "Authorization", "Bearer " + nodeSecret, "Content-Type", "application/json");
+        if (r.statusCode() != 200) {
+            throw new AssertionError("heartbeat refused: " + r.statusCode() + " " + r.body());
+        }
+    }
+
     @Override
     public void close() {
         server.close();

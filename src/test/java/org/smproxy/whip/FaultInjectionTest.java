@@ -53,9 +53,7 @@ class FaultInjectionTest {
         node = new FaultyNode();
         String hb = "{\"id\":\"faulty\",\"nodeGroup\":\"ng1\",\"role\":\"origin\",\"publicAddress\":\"127.0.0.1\",\"httpPort\":"
                 + node.port() + ",\"state\":\"INSERVICE\"}";
-        HttpResponse<String> r = Https.send(proxy.client, "POST", proxy.base + "/as/v1/nodes/heartbeat", hb,
-                "Authorization", "Bearer " + SECRET, "Content-Type", "application/json");
-        assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+        proxy.heartbeat(SECRET, hb);
         edge = new FaultyNode();
         StringBuilder streams = new StringBuilder();
         for (String mode : MODES) {
@@ -63,9 +61,7 @@ class FaultInjectionTest {
         }
         String edgeHb = "{\"id\":\"faulty-edge\",\"nodeGroup\":\"ng1\",\"role\":\"edge\",\"publicAddress\":\"127.0.0.1\","
                 + "\"httpPort\":" + edge.port() + ",\"state\":\"INSERVICE\",\"streams\":[" + streams + "]}";
-        r = Https.send(proxy.client, "POST", proxy.base + "/as/v1/nodes/heartbeat", edgeHb,
-                "Authorization", "Bearer " + SECRET, "Content-Type", "application/json");
-        assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+        proxy.heartbeat(SECRET, edgeHb);
     }
 
     @AfterAll

@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import java.net.URI;
-import java.net.http.HttpResponse;
 import java.net.http.WebSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -23,7 +22,6 @@ import org.junit.jupiter.params.Parameter;
 import org.junit.jupiter.params.ParameterizedClass;
 import org.junit.jupiter.params.provider.ValueSource;
 import org.smproxy.testing.EchoWsNode;
-import org.smproxy.testing.Https;
 import org.smproxy.testing.TestProxy;
 
 /**
@@ -52,9 +50,7 @@ class WsFloodTest {
         node = new EchoWsNode();
         String hb = "{\"id\":\"ws-origin\",\"nodeGroup\":\"ng1\",\"role\":\"allinone\",\"publicAddress\":\"127.0.0.1\","
                 + "\"httpPort\":" + node.port() + ",\"state\":\"INSERVICE\"}";
-        HttpResponse<String> r = Https.send(proxy.client, "POST", proxy.base + "/as/v1/nodes/heartbeat", hb,
-                "Authorization", "Bearer " + SECRET, "Content-Type", "application/json");
-        assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+        proxy.heartbeat(SECRET, hb);
     }
 
     @AfterAll

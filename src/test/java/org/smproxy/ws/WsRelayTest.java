@@ -80,9 +80,7 @@ class WsRelayTest {
         String hb = "{\"id\":\"ws-origin\",\"nodeGroup\":\"ng1\",\"role\":\"allinone\",\"publicAddress\":\"127.0.0.1\","
                 + "\"httpPort\":" + node.port() + ",\"state\":\"INSERVICE\","
                 + "\"streams\":[{\"streamGuid\":\"live/s1\",\"publishing\":true}]}";
-        HttpResponse<String> r = Https.send(http, "POST", base + "/as/v1/nodes/heartbeat", hb,
-                "Authorization", "Bearer " + SECRET, "Content-Type", "application/json");
-        assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+        proxy.heartbeat(SECRET, hb);
         nodeAddress = "127.0.0.1:" + node.port();
     }
 
