@@ -5,6 +5,9 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
 import org.smproxy.cluster.ClusterModel;
 import org.smproxy.cluster.Node;
 import org.smproxy.cluster.NodeState;
@@ -29,7 +32,9 @@ import org.smproxy.store.ClusterStore;
  * DELETE .../admin/nodes/{id}/state   clear the override: the node's own state counts again
  * DELETE .../admin/nodes/{id}         forget the node (it comes back with its next heartbeat)
  * POST   .../admin/nodes/{id}/token   {"nodeGroup":"ng1","ttl":"90d"} (both optional): a heartbeat token for that
- *                                     node only; revoke one by its tokenId in api.node.revokedTokens
+ *                                     node only
+ * GET    .../admin/tokens              {"revoked":[ids revoked at run time],"configured":[api.node.revokedTokens]}
+ * DELETE .../admin/tokens/{tokenId}    revokes that node token on every replica, at once (200, idempotent)
  * GET    .../admin/streams
  * </pre>
  */
@@ -39,6 +44,7 @@ public final class AdminApi extends ApiHandler {
     private final ClusterModel cluster;
     private final ClusterStore store;
     private final TokenCheck token;
+    private static final Logger log = LoggerFactory.getLogger(AdminApi.class);
     private final NodeTokens nodeTokens;
 
     /** Reads answer from the local view; changes go through the store, so every replica makes them. */
@@ -74,6 +80,9 @@ public final class AdminApi extends ApiHandler {
         String collection = call.segment(0);
         if ("nodes".equals(collection)) {
             return nodes(call);
+        }
+        if ("tokens".equals(collection)) {
+            return tokens(call);
         }
         if ("streams".equals(collection) && call.path().size() == 1) {
             call.allow("GET");
@@ -112,6 +121,34 @@ public final class AdminApi extends ApiHandler {
             throw call.methodNotAllowed("GET, DELETE");
         }
         throw call.notFound();
+    }
+
+    /** Revoked node tokens: a leaked one is revoked here, by the tokenId its issue answered with. */
+    public record Revocations(java.util.List<String> revoked, java.util.List<String> configured) {
+    }
+
+    /** One revocation done. */
+    public record Revoked(String tokenId, boolean revoked) {
+    }
+
+    private HttpOut tokens(ApiCall call) {
+        if (call.path().size() == 1) {
+            call.allow("GET");
+            return HttpOut.json(200, new Revocations(new ArrayList<>(new java.util.TreeSet<>(store.revokedNodeTokens())),
+                    new ArrayList<>(new java.util.TreeSet<>(nodeTokens.configuredRevocations()))));
+        }
+        if (call.path().size() != 2) {
+            throw call.notFound();
+        }
+        call.allow("DELETE");
+        String id = call.segment(1);
+        if (!id.matches("[A-Za-z0-9._-]{1,128}")) {
+            throw new ApiException(400, "token id '" + id + "' is not one: the tokenId a token's issue answered with"
+                    + " (letters, digits and . _ -, at most 128)");
+        }
+        store.revokeNodeToken(id);
+        log.info("node token '{}' revoked by an operator", id);
+        return HttpOut.json(200, new Revoked(id, true));
     }
 
     /** The node need not exist yet: a token is usually made before the node first starts. */

@@ -497,6 +497,33 @@ public final class ClusterModel {
         return new StreamView(s.guid, g.config.name(), s.startedMillis, locations);
     }
 
+    /** Nodes of a group in a state (the effective one, the operator's override applied), for metrics. */
+    public int count(String group, NodeState state) {
+        int n = 0;
+        for (Node node : nodes()) {
+            if (node.nodeGroup().equals(group) && node.state() == state) {
+                n++;
+            }
+        }
+        return n;
+    }
+
+    /**
+     * How long ago the group's stalest heartbeating node last reported (0 without one): close to the heartbeat
+     * timeout means a node is about to be dropped, or nodes cannot reach this replica. Cluster-file nodes never
+     * expire and are left out.
+     */
+    public long oldestHeartbeatAgeMillis(String group) {
+        long now = clock.millis();
+        long oldest = 0;
+        for (Node node : nodes()) {
+            if (!node.isStatic() && node.nodeGroup().equals(group)) {
+                oldest = Math.max(oldest, now - node.lastHeartbeatMillis());
+            }
+        }
+        return oldest;
+    }
+
     /** Totals per group for health and metrics. */
     public Map<String, long[]> groupTotals() {
         Map<String, long[]> totals = new LinkedHashMap<>();

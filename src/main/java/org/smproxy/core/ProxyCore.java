@@ -8,6 +8,13 @@ import java.util.concurrent.TimeUnit;
 
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.binder.jvm.ClassLoaderMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
+import io.micrometer.core.instrument.binder.system.FileDescriptorMetrics;
+import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
+import io.micrometer.core.instrument.binder.system.UptimeMetrics;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 
@@ -17,6 +24,7 @@ import org.smproxy.cluster.ClusterException;
 import org.smproxy.cluster.ClusterFile;
 import org.smproxy.cluster.ClusterModel;
 import org.smproxy.cluster.NodeReport;
+import org.smproxy.cluster.NodeState;
 import org.smproxy.config.ConfigException;
 import org.smproxy.config.ProxyConfig;
 import org.smproxy.http.AdminJwt;
@@ -24,6 +32,7 @@ import org.smproxy.http.Admission;
 import org.smproxy.http.NodeClient;
 import org.smproxy.http.NodeTokens;
 import org.smproxy.http.RateLimiter;
+import org.smproxy.http.RelayMetrics;
 import org.smproxy.http.RouteTable;
 import org.smproxy.http.RouteTokens;
 import org.smproxy.hls.HlsCache;
@@ -31,7 +40,6 @@ import org.smproxy.store.ClusterStore;
 import org.smproxy.store.MemoryStore;
 import org.smproxy.store.RedisStore;
 import org.smproxy.whip.NodeRouter;
-import org.smproxy.whip.RelayMetrics;
 import org.smproxy.whip.WhipWhepRelay;
 import org.smproxy.ws.SessionDirectory;
 import org.smproxy.ws.SessionRegistry;
@@ -57,6 +65,8 @@ public final class ProxyCore implements AutoCloseable {
     private final WsRouter wsRouter;
     private final RateLimiter rateLimiter;
     private final Admission admission = new Admission();
+    private final JvmGcMetrics gcMetrics = new JvmGcMetrics();
+    private final RelayMetrics relayMetrics = new RelayMetrics(metrics);
     private final NodeTokens nodeTokens;
     private final AdminJwt adminJwt;
     private volatile RouteTable routes;
@@ -67,7 +77,7 @@ public final class ProxyCore implements AutoCloseable {
         this.config = config;
         this.cluster = cluster;
         this.store = store;
-        this.wsSessions = new SessionRegistry(store);
+        this.wsSessions = new SessionRegistry(store, relayMetrics);
         this.sessionDirectory = new SessionDirectory(wsSessions, store);
         // another replica's operator kick reaches the sessions that live here
         store.onKick((match, by) -> {
@@ -82,10 +92,9 @@ public final class ProxyCore implements AutoCloseable {
         this.hlsCache = new HlsCache(nodeClient, config);
         this.rateLimiter = new RateLimiter(config.limits());
         this.adminJwt = AdminJwt.of(config.adminJwt(), clock);
-        this.nodeTokens = new NodeTokens(config.nodeSecret(), config.nodeAuth().revoked(), clock);
-        this.wsRouter = new WsRouter(cluster, wsSessions, config, rateLimiter, admission);
-        this.whipWhep = new WhipWhepRelay(new NodeRouter(cluster, sessionTokens), sessionTokens, config,
-                new RelayMetrics(metrics));
+        this.nodeTokens = new NodeTokens(config.nodeSecret(), config.nodeAuth().revoked(), clock, store::nodeTokenRevoked);
+        this.wsRouter = new WsRouter(cluster, wsSessions, config, rateLimiter, admission, relayMetrics);
+        this.whipWhep = new WhipWhepRelay(new NodeRouter(cluster, sessionTokens), sessionTokens, config, relayMetrics);
     }
 
     /** @throws ConfigException naming the key or file entry at fault */
@@ -125,12 +134,42 @@ public final class ProxyCore implements AutoCloseable {
                     .tag("nodeGroup", group).register(metrics);
             Gauge.builder("smproxy.cluster.subscribers", cluster, c -> c.groupTotals().get(group)[3])
                     .tag("nodeGroup", group).register(metrics);
+            for (NodeState state : NodeState.values()) {
+                Gauge.builder("smproxy.cluster.nodes", cluster, c -> c.count(group, state)).tag("nodeGroup", group)
+                        .tag("state", state.name()).description("nodes by group and state").register(metrics);
+            }
+            Gauge.builder("smproxy.cluster.heartbeat.age.max", cluster, c -> c.oldestHeartbeatAgeMillis(group) / 1000.0)
+                    .tag("nodeGroup", group).baseUnit("seconds")
+                    .description("age of the group's stalest heartbeat").register(metrics);
         }
         Gauge.builder("smproxy.ws.sessions", wsSessions, SessionRegistry::size).register(metrics);
+        Gauge.builder("smproxy.requests.in.flight", admission, Admission::inFlight)
+                .description("requests being answered (relays, APIs, HLS)").register(metrics);
+        // heap, threads, descriptors and CPU beside the proxy's own figures: a leak shows on the same dashboard
+        new JvmMemoryMetrics().bindTo(metrics);
+        gcMetrics.bindTo(metrics);
+        new JvmThreadMetrics().bindTo(metrics);
+        new ClassLoaderMetrics().bindTo(metrics);
+        new ProcessorMetrics().bindTo(metrics);
+        new FileDescriptorMetrics().bindTo(metrics);
+        new UptimeMetrics().bindTo(metrics);
         Gauge.builder("smproxy.store.synced", store, s -> s.health().ready() ? 1 : 0)
                 .tag("store", store.health().kind()).register(metrics);
         Gauge.builder("smproxy.hls.cache.bytes", hlsCache, HlsCache::sizeBytes).register(metrics);
-        Gauge.builder("smproxy.hls.node.fetches", hlsCache, HlsCache::fetches).register(metrics);
+        FunctionCounter.builder("smproxy.hls.node.fetches", hlsCache, HlsCache::fetches)
+                .description("objects fetched from nodes (each one a miss of the cache)").register(metrics);
+        FunctionCounter.builder("smproxy.hls.requests", hlsCache, HlsCache::fetches).tag("result", "miss")
+                .description("HLS requests by how the cache answered them").register(metrics);
+        FunctionCounter.builder("smproxy.hls.requests", hlsCache, HlsCache::hits).tag("result", "hit").register(metrics);
+        FunctionCounter.builder("smproxy.hls.requests", hlsCache, HlsCache::collapsed).tag("result", "collapsed")
+                .register(metrics);
+        FunctionCounter.builder("smproxy.hls.bytes", hlsCache, HlsCache::servedBytes)
+                .description("bytes of playlists and segments sent to viewers").register(metrics);
+        FunctionCounter.builder("smproxy.ws.sessions.opened", wsSessions, SessionRegistry::opened).register(metrics);
+        for (String kind : org.smproxy.ws.CloseCodes.KINDS) {
+            FunctionCounter.builder("smproxy.ws.sessions.closed", wsSessions, r -> r.closed(kind)).tag("reason", kind)
+                    .description("WebSocket sessions ended, by what their first close code said").register(metrics);
+        }
         for (RateLimiter.Kind kind : RateLimiter.Kind.values()) {
             FunctionCounter.builder("smproxy.ratelimit.refused", rateLimiter, l -> l.refused(kind))
                     .tag("kind", kind.name().toLowerCase(java.util.Locale.ROOT))
@@ -227,6 +266,7 @@ public final class ProxyCore implements AutoCloseable {
             log.info("proxy core stopped");
         }
         nodeClient.close();
+        gcMetrics.close();
         metrics.close();
     }
 
@@ -339,6 +379,10 @@ public final class ProxyCore implements AutoCloseable {
 
     public ClusterModel cluster() {
         return cluster;
+    }
+
+    public RelayMetrics relayMetrics() {
+        return relayMetrics;
     }
 
     public PrometheusMeterRegistry metrics() {

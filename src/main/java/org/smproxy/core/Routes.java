@@ -5,10 +5,12 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 
 import org.smproxy.api.AdminApi;
+import org.smproxy.api.ConsoleUi;
 import org.smproxy.api.EventApi;
 import org.smproxy.api.HealthApi;
 import org.smproxy.api.HeartbeatApi;
 import org.smproxy.api.MetricsApi;
+import org.smproxy.api.OpenApiDocument;
 import org.smproxy.api.ProxySessionsApi;
 import org.smproxy.api.StreamsApi;
 import org.smproxy.config.ProxyConfig;
@@ -55,7 +57,8 @@ final class Routes {
         TokenCheck admin = new TokenCheck("admin", cfg.adminToken(), limiter, core.adminJwt());
         TokenCheck nodes = new TokenCheck("node", cfg.nodeSecret(), limiter);
         List<RouteTable.Route> r = new ArrayList<>();
-        HlsRelay hls = new HlsRelay(core.cluster(), core.hlsCache(), core.sessionTokens(), cfg); // one cache, both families
+        // one cache, both families
+        HlsRelay hls = new HlsRelay(core.cluster(), core.hlsCache(), core.sessionTokens(), cfg, core.relayMetrics());
         add(r, admission, "sm2-hls", SM2, hls, "/v1/proxy/hls/*");
         add(r, admission, "sm2-relay", SM2, limited(admitted(core.whipWhep().endpoint(RelayPath.Shape.SM2), admission), limiter, Kind.OFFERS, "POST"), "/v1/proxy/*");
         add(r, admission, "sm2-streams", SM2, limited(new StreamsApi(core.cluster()), limiter, Kind.LOOKUPS, null), "/v1/streams/*");
@@ -67,6 +70,8 @@ final class Routes {
         add(r, admission, "sm2-health", SM2, new HealthApi(core.cluster(), core.store(), admission, false), "/v1/health");
         add(r, admission, "sm2-ready", SM2, new HealthApi(core.cluster(), core.store(), admission, true), "/v1/ready");
         add(r, admission, "sm2-metrics", SM2, new MetricsApi(core.metrics()), "/v1/metrics");
+        add(r, admission, "sm2-openapi", SM2, new OpenApiDocument(), "/v1/openapi.json");
+        add(r, admission, "sm2-console", SM2, new ConsoleUi(), "/v1/admin/ui", "/v1/admin/ui/*");
 
         add(r, admission, "sm1-hls", SM1, hls, "/api/4.0/file/*");
         add(r, admission, "sm1-event", SM1, limited(new EventApi(core.cluster()), limiter, Kind.LOOKUPS, null), "/api/4.0/event/*", "/api/3.1/event/*");

@@ -7,6 +7,7 @@ import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.LongAdder;
 import java.util.zip.CRC32C;
 
 import com.github.benmanes.caffeine.cache.AsyncCache;
@@ -51,6 +52,9 @@ public final class HlsCache {
     private final NodeClient nodes;
     private final ProxyConfig config;
     private final AtomicLong fetches = new AtomicLong();
+    private final LongAdder hits = new LongAdder();
+    private final LongAdder collapsed = new LongAdder();
+    private final LongAdder served = new LongAdder();
 
     public HlsCache(NodeClient nodes, ProxyConfig config) {
         this.nodes = nodes;
@@ -81,7 +85,32 @@ public final class HlsCache {
 
     /** The cached answer, or the one fetch every concurrent caller shares. */
     CompletableFuture<Entry> get(Key key, String nodeName) {
-        return cache.get(key, (k, executor) -> fetch(k, nodeName));
+        long before = fetches.get();
+        CompletableFuture<Entry> f = cache.get(key, (k, executor) -> fetch(k, nodeName));
+        // counted for the dashboard, not for correctness: a fetch by another caller in between may tip one either way
+        if (fetches.get() == before) {
+            (f.isDone() ? hits : collapsed).increment();
+        }
+        return f;
+    }
+
+    /** Bytes sent to viewers from this cache's objects (the egress the proxy saves its nodes). */
+    void served(long bytes) {
+        served.add(bytes);
+    }
+
+    /** Requests answered from a cached object. */
+    public long hits() {
+        return hits.sum();
+    }
+
+    /** Requests that joined a fetch already under way instead of starting their own. */
+    public long collapsed() {
+        return collapsed.sum();
+    }
+
+    public long servedBytes() {
+        return served.sum();
     }
 
     private CompletableFuture<Entry> fetch(Key key, String nodeName) {

@@ -20,6 +20,7 @@ import org.smproxy.http.HttpIn;
 import org.smproxy.http.HttpOut;
 import org.smproxy.http.NodeLeg;
 import org.smproxy.http.Query;
+import org.smproxy.http.RelayMetrics;
 import org.smproxy.http.RouteTokens;
 import org.smproxy.http.SelectionParams;
 import org.smproxy.http.UpstreamException;
@@ -42,9 +43,11 @@ public final class HlsRelay implements Endpoint {
     private final HlsCache cache;
     private final RouteTokens tokens;
     private final ProxyConfig config;
+    private final RelayMetrics metrics;
 
     /** @param cache the server's one HLS cache, shared by both URL families */
-    public HlsRelay(ClusterModel cluster, HlsCache cache, RouteTokens tokens, ProxyConfig config) {
+    public HlsRelay(ClusterModel cluster, HlsCache cache, RouteTokens tokens, ProxyConfig config, RelayMetrics metrics) {
+        this.metrics = metrics;
         this.cluster = cluster;
         this.edges = new EdgePicker(cluster);
         this.cache = cache;
@@ -83,6 +86,16 @@ public final class HlsRelay implements Endpoint {
 
     @Override
     public CompletableFuture<HttpOut> serve(HttpIn in, String path, String within, NodeLeg leg) {
+        long start = System.nanoTime();
+        return answer(in, path, within).thenApply(out -> {
+            // the method a client sent is not a label: only the two served
+            metrics.record(KIND, "GET".equals(in.method()) || "HEAD".equals(in.method()) ? in.method() : "other",
+                    out.status(), start);
+            return out;
+        });
+    }
+
+    private CompletableFuture<HttpOut> answer(HttpIn in, String path, String within) {
         Call call;
         try {
             if (!"GET".equals(in.method()) && !"HEAD".equals(in.method())) {
@@ -122,11 +135,15 @@ public final class HlsRelay implements Endpoint {
                 return CompletableFuture.completedFuture(entry);
             }
             Throwable cause = failure.getCause() != null ? failure.getCause() : failure;
-            if (cause instanceof UpstreamException u && u.kind() != UpstreamException.Kind.BAD_RESPONSE) {
-                edges.failed(call.node);
-                if (mayRetry && call.path.isEntry()) {
-                    log.warn("HLS {}: {}; trying another edge", call.describe(), cause.getMessage());
-                    return fetch(call, false);
+            if (cause instanceof UpstreamException u) {
+                metrics.nodeError(KIND, call.node.id());
+                if (u.kind() != UpstreamException.Kind.BAD_RESPONSE) {
+                    edges.failed(call.node);
+                    if (mayRetry && call.path.isEntry()) {
+                        metrics.failover(KIND);
+                        log.warn("HLS {}: {}; trying another edge", call.describe(), cause.getMessage());
+                        return fetch(call, false);
+                    }
                 }
             }
             return CompletableFuture.<HlsCache.Entry>failedFuture(cause);
@@ -178,9 +195,14 @@ public final class HlsRelay implements Endpoint {
             int to = (int) r[1];
             return headers(new HttpOut(206), entry, cacheControl, type, "bytes")
                     .header("Content-Range", "bytes " + from + "-" + to + "/" + body.length)
-                    .body(java.util.Arrays.copyOfRange(body, from, to + 1));
+                    .body(served(java.util.Arrays.copyOfRange(body, from, to + 1)));
         }
-        return headers(new HttpOut(200), entry, cacheControl, type, playlist ? "none" : "bytes").body(body);
+        return headers(new HttpOut(200), entry, cacheControl, type, playlist ? "none" : "bytes").body(served(body));
+    }
+
+    private byte[] served(byte[] body) {
+        cache.served(body.length);
+        return body;
     }
 
     private static HttpOut headers(HttpOut out, HlsCache.Entry entry, String cacheControl, String type, String ranges) {

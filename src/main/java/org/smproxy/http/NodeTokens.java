@@ -7,6 +7,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.HexFormat;
 import java.util.Set;
+import java.util.function.Predicate;
 
 import com.auth0.jwt.JWT;
 import com.auth0.jwt.JWTCreator;
@@ -19,8 +20,9 @@ import com.auth0.jwt.interfaces.DecodedJWT;
 /**
  * Tokens that let a heartbeat speak for one node only: a JWT (HS256, pinned; "none" refused) signed with the
  * cluster's node secret, naming the node id and, optionally, its group. The shared secret lets its holder speak
- * for any node; a node's own token, leaked, speaks for that node alone and is revoked by its id
- * ({@code api.node.revokedTokens}) without touching the others.
+ * for any node; a node's own token, leaked, speaks for that node alone and is revoked by its id without touching
+ * the others: at run time through the admin API (shared with the tier by the cluster store), or in
+ * {@code api.node.revokedTokens}.
  */
 public final class NodeTokens {
     private static final String ISSUER = "smproxy-node";
@@ -32,10 +34,17 @@ public final class NodeTokens {
     private final Algorithm algorithm;
     private final JWTVerifier verifier;
     private final Set<String> revoked;
+    private final Predicate<String> revokedAtRunTime;
     private final Clock clock;
     private final SecureRandom random = new SecureRandom();
 
     public NodeTokens(String secret, Set<String> revoked, Clock clock) {
+        this(secret, revoked, clock, id -> false);
+    }
+
+    /** @param revokedAtRunTime the cluster store's revocations, read on every check */
+    public NodeTokens(String secret, Set<String> revoked, Clock clock, Predicate<String> revokedAtRunTime) {
+        this.revokedAtRunTime = revokedAtRunTime;
         // Its own key, derived, so a node token and a session token signed with the same text never verify as the other.
         this.algorithm = Algorithm.HMAC256(("node-token|" + secret).getBytes(StandardCharsets.UTF_8));
         // On the same clock as issuing, so expiry is judged by one notion of now.
@@ -69,6 +78,11 @@ public final class NodeTokens {
         return new Issued(b.sign(algorithm), new Claims(nodeId, nodeGroup, tokenId, expires));
     }
 
+    /** The ids revoked by configuration. */
+    public Set<String> configuredRevocations() {
+        return revoked;
+    }
+
     /** Whether a presented credential is shaped like one of these tokens (else it is the shared secret, or nothing). */
     public static boolean looksLikeToken(String presented) {
         return RouteTokens.looksLikeToken(presented);
@@ -89,6 +103,9 @@ public final class NodeTokens {
         }
         if (revoked.contains(jwt.getId())) {
             throw new ApiException(403, "the node token '" + jwt.getId() + "' is revoked (api.node.revokedTokens)");
+        }
+        if (revokedAtRunTime.test(jwt.getId())) {
+            throw new ApiException(403, "the node token '" + jwt.getId() + "' was revoked by an operator");
         }
         Instant exp = jwt.getExpiresAtAsInstant();
         return new Claims(jwt.getSubject(), jwt.getClaim("grp").asString(), jwt.getId(), exp);

@@ -146,6 +146,16 @@ public final class NettyRelayServer implements AutoCloseable {
         }
     }
 
+    /**
+     * Netty's pooled buffers live outside the JDK's direct-buffer pool (no Cleaner), so the JVM's own buffer metrics
+     * do not see them; this gauge does. Registering it twice is harmless (Micrometer keeps the first).
+     */
+    public static void meterDirectMemory(io.micrometer.core.instrument.MeterRegistry registry) {
+        io.micrometer.core.instrument.Gauge.builder("smproxy.netty.direct.memory",
+                        io.netty.util.internal.PlatformDependent::usedDirectMemory)
+                .baseUnit("bytes").description("direct memory held by Netty's buffers").register(registry);
+    }
+
     /** One listening socket; {@code tls} null for plain HTTP. A port in use fails here, with the address in the message. */
     private static Channel listen(EventLoopGroup loops, Class<? extends ServerChannel> serverType, String bind, int port,
                                   SslContext tls, ProxyConfig.ClientTimeouts timeouts, Networks trusted,

@@ -74,6 +74,7 @@ final class WsRelay implements WsSession {
     private volatile boolean clientOpen = true;
     private volatile boolean nodeOpen;
     private volatile long unhealthySince;
+    private volatile int closeCode;
     private boolean finished;
     /** This proxy started the close toward the node: the node's close frame is its answer, not news. */
     private boolean nodeCloseSent;
@@ -172,6 +173,7 @@ final class WsRelay implements WsSession {
     }
 
     private void unreachable(Throwable cause) {
+        shared.registry.nodeUnreachable(target);
         log.warn("WebSocket session {} ({}): node {} unreachable: {}", id, target.label(), target.nodeAddress(),
                 cause == null ? "closed during the handshake" : cause.getMessage());
         markUnhealthy();
@@ -423,6 +425,7 @@ final class WsRelay implements WsSession {
     // ---- closing --------------------------------------------------------------------------------------------------
 
     private void closeClient(int code, String reason) {
+        noteClose(code);
         if (clientOpen || client.isActive()) {
             clientOpen = false;
             if (client.isActive() && !clientCloseSent) {
@@ -438,6 +441,7 @@ final class WsRelay implements WsSession {
     }
 
     private void closeNode(int code, String reason) {
+        noteClose(code);
         Channel ch = node;
         nodeOpen = false;
         if (ch != null && ch.isActive() && !nodeCloseSent) {
@@ -446,6 +450,17 @@ final class WsRelay implements WsSession {
             ch.writeAndFlush(new CloseWebSocketFrame(CloseCodes.sendable(code, false), CloseCodes.trim(reason)));
             loop.schedule(() -> ch.close(), CLOSE_GRACE_SECONDS, TimeUnit.SECONDS);
         }
+    }
+
+    private void noteClose(int code) {
+        if (closeCode == 0) {
+            closeCode = code;
+        }
+    }
+
+    @Override
+    public int closeCode() {
+        return closeCode;
     }
 
     private void finishIfBothClosed() {

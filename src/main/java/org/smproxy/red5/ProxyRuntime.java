@@ -47,6 +47,7 @@ public class ProxyRuntime implements AutoCloseable {
                 listener = NettyRelayServer.start(core.config(), l.bindAddress(), l.port(),
                         new NettyRelayServer.Keys(l.keystoreFile(), l.keystorePassword(), l.keystoreType()),
                         core.routes(), core.wsRouter(), core.wsSessions());
+                NettyRelayServer.meterDirectMemory(core.metrics());
             } catch (java.io.IOException | RuntimeException e) {
                 throw new ConfigException("'proxy.listener.port' " + l.port() + ": the proxy's own listener cannot start: "
                         + e.getMessage());

@@ -44,6 +44,7 @@ public final class WsProxySession implements WsSession {
     private boolean sendingToNode;
     private volatile WebSocket node;
     private volatile boolean clientOpen = true;
+    private volatile int closeCode;
     private volatile boolean nodeOpen;
     private volatile long unhealthySince;
 
@@ -72,6 +73,7 @@ public final class WsProxySession implements WsSession {
         b.subprotocols("json");
         b.buildAsync(target.upstream(), new NodeListener()).whenComplete((ws, failure) -> {
             if (failure != null) {
+                registry.nodeUnreachable(target);
                 log.warn("WebSocket session {} ({}): node {} unreachable: {}", id, target.label(), target.nodeAddress(),
                         failure.getCause() != null ? failure.getCause().getMessage() : failure.getMessage());
                 kick(1014, "bad gateway: node " + target.nodeAddress() + " unreachable"); // 1014: Bad Gateway
@@ -310,6 +312,7 @@ public final class WsProxySession implements WsSession {
     }
 
     private void closeClient(int code, String reason) {
+        noteClose(code);
         if (client.isOpen()) {
             try {
                 client.close(new CloseReason(CloseReason.CloseCodes.getCloseCode(CloseCodes.sendable(code, true)), CloseCodes.trim(reason)));
@@ -322,6 +325,7 @@ public final class WsProxySession implements WsSession {
     }
 
     private void closeNode(int code, String reason) {
+        noteClose(code);
         WebSocket ws;
         synchronized (this) {
             ws = node;
@@ -343,6 +347,17 @@ public final class WsProxySession implements WsSession {
             ws.abort();
         }
         finishIfBothClosed();
+    }
+
+    private synchronized void noteClose(int code) {
+        if (closeCode == 0) {
+            closeCode = code;
+        }
+    }
+
+    @Override
+    public int closeCode() {
+        return closeCode;
     }
 
     private void finishIfBothClosed() {

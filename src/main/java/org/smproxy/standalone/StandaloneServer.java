@@ -154,6 +154,7 @@ public final class StandaloneServer implements AutoCloseable {
                 core.start();
                 netty = NettyRelayServer.start(config, s.bindAddress(), s.httpsPort(), keys, s.httpPort(), routes,
                         core.wsRouter(), core.wsSessions());
+                NettyRelayServer.meterDirectMemory(core.metrics());
                 StandaloneServer server = new StandaloneServer(core, null, null, netty);
                 log.info("streammanager-proxy standalone on Netty serving {} (SM 1.x under /streammanager, SM 2.0 under /as)",
                         server.baseUrl());
@@ -185,6 +186,7 @@ public final class StandaloneServer implements AutoCloseable {
             if (s.nettyPort() >= 0) {
                 netty = NettyRelayServer.start(config, s.bindAddress(), s.nettyPort(), keys, routes,
                         core.wsRouter(), core.wsSessions());
+                NettyRelayServer.meterDirectMemory(core.metrics());
             }
             StandaloneServer server = new StandaloneServer(core, tomcat, https, netty);
             log.info("streammanager-proxy standalone on Tomcat serving {} (SM 1.x under /streammanager, SM 2.0 under /as)",

@@ -1,6 +1,7 @@
 package org.smproxy.store;
 
 import java.util.Collection;
+import java.util.Set;
 import java.util.function.BiConsumer;
 
 import org.smproxy.cluster.Node;
@@ -27,6 +28,20 @@ public interface ClusterStore extends AutoCloseable {
 
     /** Forgets a node on every replica (it comes back with its next heartbeat). */
     void remove(String nodeId, String reason);
+
+    /**
+     * Revokes a node token by its id on every replica, for good: a heartbeat presenting it is refused from the
+     * moment this returns here and as soon as the change arrives elsewhere (a new replica reads it on start).
+     *
+     * @throws org.smproxy.cluster.ClusterException.SharedStateUnavailable when the change could not reach the tier
+     */
+    void revokeNodeToken(String tokenId);
+
+    /** A local read, on every heartbeat that presents a token. */
+    boolean nodeTokenRevoked(String tokenId);
+
+    /** The ids revoked at run time (those of {@code api.node.revokedTokens} are not here). */
+    Set<String> revokedNodeTokens();
 
     /** This replica's WebSocket sessions, as the rest of the tier should list them. */
     void sessionOpened(SessionInfo session);

@@ -2,6 +2,8 @@ package org.smproxy.store;
 
 import java.util.Collection;
 import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.BiConsumer;
 
 import org.smproxy.cluster.ClusterModel;
@@ -14,6 +16,7 @@ public final class MemoryStore implements ClusterStore {
     private final ClusterModel cluster;
     private final String replicaId;
     private final long startedMillis;
+    private final Set<String> revoked = ConcurrentHashMap.newKeySet();
 
     public MemoryStore(ClusterModel cluster, String replicaId) {
         this.cluster = cluster;
@@ -34,6 +37,21 @@ public final class MemoryStore implements ClusterStore {
     @Override
     public void remove(String nodeId, String reason) {
         cluster.remove(nodeId, reason);
+    }
+
+    @Override
+    public void revokeNodeToken(String tokenId) {
+        revoked.add(tokenId);
+    }
+
+    @Override
+    public boolean nodeTokenRevoked(String tokenId) {
+        return revoked.contains(tokenId);
+    }
+
+    @Override
+    public Set<String> revokedNodeTokens() {
+        return Set.copyOf(revoked);
     }
 
     @Override

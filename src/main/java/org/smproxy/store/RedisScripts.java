@@ -7,7 +7,7 @@ package org.smproxy.store;
  * <p>Keys, under the configured prefix: {@code nodes} (hash id to report JSON), {@code heartbeats} (sorted set id
  * by server millis), {@code admin} (hash id to operator state), {@code sessions} (hash session id to JSON),
  * {@code rsessions:<replica>} (set of a replica's session ids), {@code replicas} (sorted set by last beat),
- * {@code seq} (the change counter), {@code sweep-hold}. Every change is published on {@code events} as
+ * {@code seq} (the change counter), {@code sweep-hold}, {@code revoked} (set of revoked node token ids). Every change is published on {@code events} as
  * {@code TYPE|seq|origin|json}.
  *
  * <p>ARGV[1] is always the prefix and ARGV[2] the replica that writes.
@@ -69,6 +69,12 @@ final class RedisScripts {
             return publish('C', cjson.encode({id = ARGV[3]}))
             """;
 
+    /** ARGV[3] node token id. Revocations are never undone, so replaying one is harmless. */
+    static final String REVOKE = NOW + """
+            redis.call('SADD', p .. 'revoked', ARGV[3])
+            return publish('V', cjson.encode({id = ARGV[3]}))
+            """;
+
     /** ARGV[3] id or stream to match, empty for every session. */
     static final String KICK = NOW + """
             return publish('K', cjson.encode({match = ARGV[3]}))
@@ -128,13 +134,14 @@ final class RedisScripts {
             return {now, expired, gone}
             """;
 
-    /** Everything, consistently: {now, seq, nodes, heartbeats, admin, sessions, replicas} (hashes flat). */
+    /** Everything, consistently: {now, seq, nodes, heartbeats, admin, sessions, replicas, revoked} (hashes flat). */
     static final String SNAPSHOT = NOW + """
             return {now, tonumber(redis.call('GET', p .. 'seq') or '0'),
                     redis.call('HGETALL', p .. 'nodes'),
                     redis.call('ZRANGE', p .. 'heartbeats', 0, -1, 'WITHSCORES'),
                     redis.call('HGETALL', p .. 'admin'),
                     redis.call('HGETALL', p .. 'sessions'),
-                    redis.call('ZRANGE', p .. 'replicas', 0, -1, 'WITHSCORES')}
+                    redis.call('ZRANGE', p .. 'replicas', 0, -1, 'WITHSCORES'),
+                    redis.call('SMEMBERS', p .. 'revoked')}
             """;
 }

@@ -81,6 +81,7 @@ public final class RedisStore implements ClusterStore {
     /** Reports and removals made while not synced, re-shared when the server is back (latest per node). */
     private final ConcurrentHashMap<String, NodeReport> unsharedReports = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<String, String> unsharedRemovals = new ConcurrentHashMap<>();
+    private final java.util.Set<String> unsharedRevocations = ConcurrentHashMap.newKeySet();
     private final ConcurrentHashMap<String, SessionInfo> localSessions = new ConcurrentHashMap<>();
     private final TierView tier;
 
@@ -173,6 +174,26 @@ public final class RedisStore implements ClusterStore {
         if (!share(keep, RedisScripts.REMOVE, nodeId, reason)) {
             keep.run();
         }
+    }
+
+    @Override
+    public void revokeNodeToken(String tokenId) {
+        // refused while out of reach, like an operator state: a revocation holding on one replica only is no revocation
+        if (!share(() -> unsharedRevocations.add(tokenId), RedisScripts.REVOKE, tokenId)) {
+            throw new ClusterException.SharedStateUnavailable("the cluster store (" + where + ") is out of reach, so the"
+                    + " revocation would hold on this replica only; try again when /as/v1/ready answers 200");
+        }
+        tier.revoked().add(tokenId);
+    }
+
+    @Override
+    public boolean nodeTokenRevoked(String tokenId) {
+        return tier.revoked().contains(tokenId);
+    }
+
+    @Override
+    public java.util.Set<String> revokedNodeTokens() {
+        return java.util.Set.copyOf(tier.revoked());
     }
 
     @Override
@@ -319,6 +340,10 @@ public final class RedisStore implements ClusterStore {
         for (Map.Entry<String, NodeReport> e : unsharedReports.entrySet()) {
             call(RedisScripts.HEARTBEAT, ScriptOutputType.INTEGER, e.getKey(), TierView.json(e.getValue()));
             unsharedReports.remove(e.getKey(), e.getValue());
+        }
+        for (String id : unsharedRevocations) {
+            call(RedisScripts.REVOKE, ScriptOutputType.INTEGER, id);
+            unsharedRevocations.remove(id);
         }
         call(RedisScripts.RESET_SESSIONS, ScriptOutputType.INTEGER);
         for (SessionInfo s : localSessions.values()) {

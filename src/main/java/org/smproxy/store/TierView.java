@@ -36,6 +36,7 @@ final class TierView {
     private final ClusterModel cluster;
     private final String replica;
     private final ConcurrentHashMap<String, SessionInfo> remoteSessions = new ConcurrentHashMap<>();
+    private final Set<String> revoked = ConcurrentHashMap.newKeySet();
     private volatile BiConsumer<String, String> kicker = (match, by) -> { };
     /** Changes up to this one are in the last snapshot. */
     private long floorSeq;
@@ -47,6 +48,11 @@ final class TierView {
 
     Collection<SessionInfo> remoteSessions() {
         return List.copyOf(remoteSessions.values());
+    }
+
+    /** Node token ids revoked anywhere in the tier (this replica's own at once, the others' as they arrive). */
+    Set<String> revoked() {
+        return revoked;
     }
 
     void onKick(BiConsumer<String, String> kicker) {
@@ -98,6 +104,12 @@ final class TierView {
         }
         remoteSessions.keySet().retainAll(others.keySet());
         remoteSessions.putAll(others);
+        if (snapshot.size() > 7) {
+            // added to, never cleared: a revocation this replica has not shared yet must not come undone here
+            for (Object id : (List<Object>) snapshot.get(7)) {
+                revoked.add(String.valueOf(id));
+            }
+        }
         floorSeq = (Long) snapshot.get(1);
         return shared.size();
     }
@@ -187,6 +199,7 @@ final class TierView {
                 }
             }
             case "C" -> remoteSessions.remove(body.path("id").asText());
+            case "V" -> revoked.add(body.path("id").asText());
             case "K" -> {
                 String match = body.path("match").asText();
                 kicker.accept(match.isEmpty() ? null : match, "another replica");

@@ -18,6 +18,7 @@ import org.smproxy.http.Failures;
 import org.smproxy.http.HttpIn;
 import org.smproxy.http.HttpOut;
 import org.smproxy.http.NodeLeg;
+import org.smproxy.http.RelayMetrics;
 import org.smproxy.http.RouteTokens;
 import org.smproxy.http.UpstreamException;
 
@@ -121,10 +122,22 @@ public final class WhipWhepRelay {
         } else {
             log.debug("{}: {} ({})", clientToProxy.describe(), e.getMessage(), e.status());
         }
+        if (ex != null && ex.route != null && isUpstream(failure)) {
+            metrics.nodeError(ex.path.kind().word(), ex.route.node().id());
+        }
         if (ex != null) {
-            metrics.record(ex.path.kind(), ex.method, e.status(), ex.startNanos);
+            metrics.record(ex.path.kind().word(), ex.method, e.status(), ex.startNanos);
         }
         return HttpOut.error(e, ErrorDialect.SM2, System.currentTimeMillis());
+    }
+
+    private static boolean isUpstream(Throwable failure) {
+        for (Throwable t = failure; t != null; t = t.getCause()) {
+            if (t instanceof UpstreamException) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private static void checkMethod(String method) {
@@ -153,11 +166,13 @@ public final class WhipWhepRelay {
                     if (u == null || !u.unsent() || ex.attempt > 1 || !ex.route.replaceable()) {
                         return CompletableFuture.<NodeLeg.Answer>failedFuture(failure);
                     }
+                    metrics.nodeError(ex.path.kind().word(), ex.route.node().id());
                     try {
                         ex.route = router.reroute(ex);
                     } catch (RuntimeException noOther) {
                         return CompletableFuture.<NodeLeg.Answer>failedFuture(u); // say what really happened
                     }
+                    metrics.failover(ex.path.kind().word());
                     log.warn("{}: {}; trying node {} instead", ex.describe(), u.getMessage(), ex.route.node().id());
                     return send(ex, leg);
                 })
@@ -219,7 +234,7 @@ public final class WhipWhepRelay {
             p2c.header("Location", ex.path.resourcePath(token));
         }
         p2c.body(nodeToProxy.body());
-        metrics.record(ex.path.kind(), ex.method, status, ex.startNanos);
+        metrics.record(ex.path.kind().word(), ex.method, status, ex.startNanos);
         if (created || ("DELETE".equals(ex.method) && status / 100 == 2)) {
             log.info("{} session {} {} on node {} ({}) in {} ms", ex.path.kind(), created ? "started:" : "ended:",
                     created ? ex.path.stream() : ex.route.nodePath(), node.id(), node.address(), ex.elapsedMillis());

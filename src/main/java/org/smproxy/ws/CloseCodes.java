@@ -23,6 +23,24 @@ public final class CloseCodes {
         return code;
     }
 
+    /** The labels {@link #kind} answers, each a {@code reason} of {@code smproxy_ws_sessions_closed_total}. */
+    public static final java.util.List<String> KINDS = java.util.List.of("normal", "going_away", "protocol", "policy",
+            "too_big", "error", "abnormal", "application", "other");
+
+    /** What a close code says, in few enough words to chart: never more than {@link #KINDS}. */
+    public static String kind(int code) {
+        return switch (code) {
+            case 1000 -> "normal";
+            case 1001 -> "going_away";
+            case 1002, 1003, 1007, 1010 -> "protocol";
+            case 1008 -> "policy";
+            case 1009 -> "too_big";
+            case 1011, 1012, 1013, 1014 -> "error";
+            case 0, 1005, 1006, 1015 -> "abnormal";
+            default -> code >= 4000 && code <= 4999 ? "application" : "other";
+        };
+    }
+
     public static String trim(String reason) {
         if (reason == null) {
             return "";

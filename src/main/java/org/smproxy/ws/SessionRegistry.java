@@ -10,9 +10,11 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.LongAdder;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.smproxy.http.RelayMetrics;
 import org.smproxy.store.ClusterStore;
 import org.smproxy.store.SessionInfo;
 
@@ -23,6 +25,9 @@ import org.smproxy.store.SessionInfo;
  */
 public final class SessionRegistry {
     private static final Logger log = LoggerFactory.getLogger(SessionRegistry.class);
+    private final RelayMetrics metrics;
+    private final LongAdder opened = new LongAdder();
+    private final java.util.Map<String, LongAdder> closed = byKind();
 
     private final ConcurrentHashMap<String, WsSession> sessions = new ConcurrentHashMap<>();
     private final ClusterStore store;
@@ -37,8 +42,31 @@ public final class SessionRegistry {
         return t;
     });
 
-    public SessionRegistry(ClusterStore store) {
+    public SessionRegistry(ClusterStore store, RelayMetrics metrics) {
         this.store = store;
+        this.metrics = metrics;
+    }
+
+    private static java.util.Map<String, LongAdder> byKind() {
+        java.util.Map<String, LongAdder> m = new java.util.HashMap<>();
+        CloseCodes.KINDS.forEach(k -> m.put(k, new LongAdder()));
+        return m;
+    }
+
+    /** Sessions opened since start. */
+    public long opened() {
+        return opened.sum();
+    }
+
+    /** Sessions closed since start whose first close code was of this {@link CloseCodes#kind}. */
+    public long closed(String kind) {
+        LongAdder n = closed.get(kind);
+        return n == null ? 0 : n.sum();
+    }
+
+    /** A node that did not take a session's upgrade, for the node error count. */
+    public void nodeUnreachable(WsTarget target) {
+        metrics.nodeError("ws", target.nodeId());
     }
 
     /** Runs a session's deadline (a close handshake the node never finishes) on the registry's one timer thread. */
@@ -56,6 +84,7 @@ public final class SessionRegistry {
     }
 
     public void add(WsSession s) {
+        opened.increment();
         sessions.put(s.id(), s);
         perAddress.computeIfAbsent(s.target().clientAddress(), a -> new AtomicInteger()).incrementAndGet();
         store.sessionOpened(info(s));
@@ -70,6 +99,7 @@ public final class SessionRegistry {
 
     public void remove(WsSession s) {
         if (sessions.remove(s.id(), s)) {
+            closed.get(CloseCodes.kind(s.closeCode())).increment();
             perAddress.computeIfPresent(s.target().clientAddress(), (a, n) -> n.decrementAndGet() <= 0 ? null : n);
             store.sessionClosed(s.id());
         }

@@ -13,9 +13,11 @@ import org.smproxy.cluster.StreamGuid;
 import org.smproxy.config.ProxyConfig;
 import org.smproxy.http.Admission;
 import org.smproxy.http.ApiException;
+import org.smproxy.http.Failures;
 import org.smproxy.http.HttpIn;
 import org.smproxy.http.Query;
 import org.smproxy.http.RateLimiter;
+import org.smproxy.http.RelayMetrics;
 import org.smproxy.http.SelectionParams;
 
 /**
@@ -40,9 +42,11 @@ public final class WsRouter {
     private final RateLimiter limiter;
 
     private final Admission admission;
+    private final RelayMetrics metrics;
 
     public WsRouter(ClusterModel cluster, SessionRegistry registry, ProxyConfig config, RateLimiter limiter,
-                    Admission admission) {
+                    Admission admission, RelayMetrics metrics) {
+        this.metrics = metrics;
         this.limiter = limiter;
         this.admission = admission;
         this.cluster = cluster;
@@ -82,6 +86,18 @@ public final class WsRouter {
 
     /** @throws ApiException with the status and reason the client gets instead of an upgrade */
     public WsTarget decide(HttpIn in, boolean sm1, String pathInContext) {
+        long start = System.nanoTime();
+        try {
+            WsTarget t = route(in, sm1, pathInContext);
+            metrics.record("ws", "GET", 101, start);
+            return t;
+        } catch (RuntimeException e) {
+            metrics.record("ws", "GET", Failures.toApi(e).status(), start);
+            throw e;
+        }
+    }
+
+    private WsTarget route(HttpIn in, boolean sm1, String pathInContext) {
         if (sm1 && !config.wsProxyEnabled()) {
             throw new ApiException(404, "the WebSocket proxy is disabled on this server (proxy.enabled=false)");
         }

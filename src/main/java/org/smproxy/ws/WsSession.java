@@ -22,6 +22,9 @@ public interface WsSession {
     /** When one leg went down, or 0 while healthy. */
     long unhealthySinceMillis();
 
+    /** The first close code the session saw, from either leg or the proxy itself; 0 while open (or dropped without one). */
+    int closeCode();
+
     /** Ends both legs, e.g. from the admin API or the reaper. */
     void kick(int code, String reason);
 

@@ -185,6 +185,20 @@ public final class Browser implements AutoCloseable {
             }
         }
 
+        /** A PNG of the window at {@code width} x {@code height} CSS pixels. */
+        public void screenshot(Path file, int width, int height) {
+            synchronized (Browser.this) {
+                driver.switchTo().window(handle);
+                driver.manage().window().setSize(new org.openqa.selenium.Dimension(width, height));
+                try {
+                    Files.createDirectories(file.toAbsolutePath().getParent());
+                    Files.write(file, driver.getScreenshotAs(org.openqa.selenium.OutputType.BYTES));
+                } catch (IOException e) {
+                    throw new UncheckedIOException(e);
+                }
+            }
+        }
+
         /** Closes the window, and with it every peer connection of the page (no DELETE is sent). */
         public void close() {
             synchronized (Browser.this) {

@@ -267,6 +267,45 @@ class StandaloneApiTest {
     }
 
     @Test
+    void anOperatorRevokesALeakedNodeTokenAtRunTimeAndTheOthersKeepWorking() throws Exception {
+        String hb = "{\"id\":\"%s\",\"nodeGroup\":\"ng1\",\"role\":\"edge\",\"publicAddress\":\"192.0.2.%s\","
+                + "\"httpPort\":5080,\"state\":\"INSERVICE\"}";
+        JsonNode leaked = json(Https.send(client, "POST", base + "/as/v1/admin/nodes/rev-a/token", "",
+                "Authorization", "Bearer " + ADMIN));
+        JsonNode kept = json(Https.send(client, "POST", base + "/as/v1/admin/nodes/rev-b/token", "",
+                "Authorization", "Bearer " + ADMIN));
+        try {
+            assertThat(Https.send(client, "POST", base + "/as/v1/nodes/heartbeat", String.format(hb, "rev-a", "61"),
+                    "Authorization", "Bearer " + leaked.get("token").asText(), "Content-Type", "application/json")
+                    .statusCode()).isEqualTo(200);
+            String id = leaked.get("tokenId").asText();
+            HttpResponse<String> revoke = Https.send(client, "DELETE", base + "/as/v1/admin/tokens/" + id, null,
+                    "Authorization", "Bearer " + ADMIN);
+            assertThat(revoke.statusCode()).as(revoke.body()).isEqualTo(200);
+            assertThat(json(revoke).get("tokenId").asText()).isEqualTo(id);
+            HttpResponse<String> refused = Https.send(client, "POST", base + "/as/v1/nodes/heartbeat",
+                    String.format(hb, "rev-a", "61"), "Authorization", "Bearer " + leaked.get("token").asText(),
+                    "Content-Type", "application/json");
+            assertThat(refused.statusCode()).isEqualTo(403);
+            assertThat(json(refused).get("error").asText()).contains("revoked by an operator");
+            assertThat(Https.send(client, "POST", base + "/as/v1/nodes/heartbeat", String.format(hb, "rev-b", "62"),
+                    "Authorization", "Bearer " + kept.get("token").asText(), "Content-Type", "application/json")
+                    .statusCode()).as("the other node's token is untouched").isEqualTo(200);
+            HttpResponse<String> list = get("/as/v1/admin/tokens", "Authorization", "Bearer " + ADMIN);
+            assertThat(json(list).get("revoked").toString()).contains(id);
+            assertThat(Https.send(client, "DELETE", base + "/as/v1/admin/tokens/" + id, null,
+                    "Authorization", "Bearer " + ADMIN).statusCode()).as("again: the same answer").isEqualTo(200);
+            assertThat(Https.send(client, "DELETE", base + "/as/v1/admin/tokens/not%20one", null,
+                    "Authorization", "Bearer " + ADMIN).statusCode()).isEqualTo(400);
+            assertThat(Https.send(client, "DELETE", base + "/as/v1/admin/tokens/" + id, null,
+                    "Authorization", "Bearer " + NODES).statusCode()).as("only the admin revokes").isEqualTo(401);
+        } finally {
+            Https.send(client, "DELETE", base + "/as/v1/admin/nodes/rev-a", null, "Authorization", "Bearer " + ADMIN);
+            Https.send(client, "DELETE", base + "/as/v1/admin/nodes/rev-b", null, "Authorization", "Bearer " + ADMIN);
+        }
+    }
+
+    @Test
     void theAdminApiTakesTheOperatorsJwtBesideItsToken() throws Exception {
         java.time.Instant now = java.time.Instant.now();
         com.auth0.jwt.algorithms.Algorithm key = com.auth0.jwt.algorithms.Algorithm.HMAC256(JWT_SECRET);

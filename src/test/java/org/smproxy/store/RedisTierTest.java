@@ -267,6 +267,28 @@ class RedisTierTest {
     }
 
     @Test
+    void aNodeTokenRevokedOnOneReplicaIsRefusedByEveryReplicaAndOneStartedLater() throws Exception {
+        TestProxy a = replica("a");
+        TestProxy b = replica("b");
+        HttpResponse<String> issued = send(a, "POST", "/as/v1/admin/nodes/leaky/token", "", ADMIN);
+        assertThat(issued.statusCode()).as(issued.body()).isEqualTo(201);
+        JsonNode t = JSON.readTree(issued.body());
+        String hb = "{\"id\":\"leaky\",\"nodeGroup\":\"ng1\",\"role\":\"edge\",\"publicAddress\":\"198.51.100.9\","
+                + "\"httpPort\":5080,\"state\":\"INSERVICE\"}";
+        assertThat(send(b, "POST", "/as/v1/nodes/heartbeat", hb, t.get("token").asText()).statusCode()).isEqualTo(200);
+        assertThat(send(a, "DELETE", "/as/v1/admin/tokens/" + t.get("tokenId").asText(), null, ADMIN).statusCode())
+                .isEqualTo(200);
+        assertThat(send(a, "POST", "/as/v1/nodes/heartbeat", hb, t.get("token").asText()).statusCode())
+                .as("on the replica that revoked it, at once").isEqualTo(403);
+        await().atMost(Duration.ofSeconds(1)).pollInterval(Duration.ofMillis(10))
+                .until(() -> send(b, "POST", "/as/v1/nodes/heartbeat", hb, t.get("token").asText()).statusCode() == 403);
+        TestProxy late = replica("late");
+        assertThat(send(late, "POST", "/as/v1/nodes/heartbeat", hb, t.get("token").asText()).statusCode())
+                .as("a replica started after the revocation reads it").isEqualTo(403);
+        assertThat(json(late, "/as/v1/admin/tokens").get("revoked").toString()).contains(t.get("tokenId").asText());
+    }
+
+    @Test
     void aReplicaStartedLateConverges() throws Exception {
         TestProxy a = replica("a");
         heartbeat(a, "o1", "ng1", "198.51.100.1", 5080, "");
