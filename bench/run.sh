@@ -47,76 +47,19 @@ while [ $# -gt 0 ]; do
 done
 want() { [[ ",$ONLY," == *",$1,"* ]]; }
 
-START_EPOCH=$(date +%s)
-WORK=$(mktemp -d /tmp/smbench.XXXXXX)
+. "$BENCH/lib.sh"
 RESULTS="$WORK/results.properties"
-LOG="$WORK/run.log"
-PIDS=()
-
-log() { echo "[$(date +%H:%M:%S)] $*" | tee -a "$LOG" >&2; }
-
-cleanup() {
-  local rc=$?
-  set +e
-  for pid in "${PIDS[@]}"; do
-    kill -TERM "$pid" 2>/dev/null
-  done
-  for f in "$WORK/nginx/nginx.pid" "$WORK/stub/nginx.pid"; do
-    [ -f "$f" ] && kill -QUIT "$(cat "$f")" 2>/dev/null
-  done
-  for _ in $(seq 1 50); do
-    local alive=0
-    for pid in "${PIDS[@]}"; do kill -0 "$pid" 2>/dev/null && alive=1; done
-    [ $alive = 0 ] && break
-    sleep 0.2
-  done
-  for pid in "${PIDS[@]}"; do kill -KILL "$pid" 2>/dev/null; done
-  if [ $KEEP = 1 ] || [ $rc != 0 ]; then
-    echo "work folder kept: $WORK" >&2
-  else
-    rm -rf "$WORK"
-  fi
-  exit $rc
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
+NGINX_PIDFILES=("$WORK/nginx/nginx.pid" "$WORK/stub/nginx.pid")
 
 # ---- 1. what it needs ----------------------------------------------------------------------------------------------
-need_pkgs=()
-command -v nginx >/dev/null || [ -x /usr/sbin/nginx ] || need_pkgs+=(nginx)
-command -v java >/dev/null && java -version 2>&1 | grep -q 'version "17' || need_pkgs+=(openjdk-17-jdk-headless)
-command -v jcmd >/dev/null || need_pkgs+=(openjdk-17-jdk-headless)
-command -v mvn >/dev/null || need_pkgs+=(maven)
-command -v openssl >/dev/null || need_pkgs+=(openssl)
-command -v curl >/dev/null || need_pkgs+=(curl)
-command -v unzip >/dev/null || need_pkgs+=(unzip)
-if want store; then
-  command -v redis-server >/dev/null || need_pkgs+=(redis-server)
-  command -v redis-cli >/dev/null || need_pkgs+=(redis-tools)
-fi
-if [ ${#need_pkgs[@]} -gt 0 ]; then
-  log "installing ${need_pkgs[*]}"
-  SUDO=""; [ "$(id -u)" = 0 ] || SUDO=sudo
-  $SUDO apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${need_pkgs[@]}" >/dev/null
-fi
-NGINX=$(command -v nginx || echo /usr/sbin/nginx)
+if want store; then install_needs redis-server=redis-server redis-cli=redis-tools; else install_needs; fi
 
 # ---- 2. build ------------------------------------------------------------------------------------------------------
-if [ -z "$PROXY_JAR" ]; then
-  PROXY_JAR=$(ls "$ROOT"/target/streammanager-proxy-*-standalone.jar 2>/dev/null | head -n 1 || true)
-  if [ -z "$PROXY_JAR" ] || [ -n "$(find "$ROOT/src/main" "$ROOT/pom.xml" -newer "$PROXY_JAR" -print -quit)" ]; then
-    log "building the proxy (mvn package, tests skipped)"
-    (cd "$ROOT" && mvn -B -q -DskipTests package) >>"$LOG" 2>&1
-    PROXY_JAR=$(ls "$ROOT"/target/streammanager-proxy-*-standalone.jar | head -n 1)
-  fi
-fi
-log "building the load generator and the JMH benchmarks"
-mvn -B -q -f "$BENCH/tools/pom.xml" package >>"$LOG" 2>&1
+build_proxy_and_tools
 if want jmh; then
+  log "building the JMH benchmarks"
   mvn -B -q -f "$BENCH/jmh/pom.xml" package -Dproxy.jar="$PROXY_JAR" >>"$LOG" 2>&1
 fi
-TOOL=(java -Xms256m -Xmx2g -XX:+UseParallelGC -cp "$BENCH/tools/target/classes:$BENCH/tools/target/lib/*" smbench.Main)
 
 # ---- 3. the setting ------------------------------------------------------------------------------------------------
 mkdir -p "$WORK"/{conf,tls,stub/tmp,nginx/tmp,nginx/cache,hls/live,jfr}
@@ -124,10 +67,7 @@ mkdir -p "$WORK"/{conf,tls,stub/tmp,nginx/tmp,nginx/cache,hls/live,jfr}
 chmod 755 "$WORK"
 [ "$(id -u)" = 0 ] && chown -R nobody "$WORK/stub/tmp" "$WORK/nginx/tmp" "$WORK/nginx/cache" 2>/dev/null || true
 "${TOOL[@]}" sdp --out "$WORK/bodies" >>"$LOG"
-openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 7 -subj "/CN=localhost" \
-  -addext "subjectAltName=DNS:localhost,IP:127.0.0.1" -keyout "$WORK/tls/key.pem" -out "$WORK/tls/cert.pem" 2>>"$LOG"
-openssl pkcs12 -export -inkey "$WORK/tls/key.pem" -in "$WORK/tls/cert.pem" -name smproxy \
-  -out "$WORK/tls/cert.p12" -passout pass:bench-pass
+tls_material
 for f in nginx-stub.conf nginx-proxy.conf proxy.properties cluster.json; do
   sed "s#@WORK@#$WORK#g" "$BENCH/conf/$f" >"$WORK/conf/$f"
 done
@@ -135,18 +75,6 @@ done
 # its main port, so the Tomcat rows stay Tomcat's whichever build runs; older builds only know Tomcat.
 # grep reads it all (no -q): an early exit would fail the pipe under pipefail, and the answer with it
 knows_server_key() { unzip -p "$1" org/smproxy/config/ProxyConfig.class 2>/dev/null | grep -ac 'standalone.server' >/dev/null; }
-# Builds since the hardening change refuse heartbeats naming loopback (the stub node is on it) and limit requests per
-# client address (the load comes from four): each build that knows the keys is told so; older ones would refuse them.
-# The same for the per-session WebSocket message rate: the relay saturation part sends far past it on purpose.
-hardening_keys() {
-  local kv
-  for kv in api.node.allowedNetworks=unicast,127.0.0.0/8 proxy.rateLimit.enabled=false proxy.ws.maxMessageRate=off \
-      proxy.client.maxConnectionsPerAddress=1000000; do
-    if unzip -p "$1" org/smproxy/config/ProxyConfig.class 2>/dev/null | grep -acF "${kv%%=*}" >/dev/null; then
-      echo "$kv"
-    fi
-  done
-}
 sed 's/^standalone.https.port=8443/standalone.https.port=8444/' "$WORK/conf/proxy.properties" >"$WORK/conf/before.properties"
 [ -z "$BEFORE_JAR" ] || hardening_keys "$BEFORE_JAR" >>"$WORK/conf/before.properties"
 if [ -n "$BEFORE_JAR" ] && knows_server_key "$BEFORE_JAR"; then
@@ -183,17 +111,6 @@ cpu_model=$(awk -F': ' '/model name/ {print $2; exit}' /proc/cpuinfo)
   echo "meta.quick=$QUICK"
   echo "meta.nofile=$(ulimit -n)"
 } >>"$RESULTS"
-
-start_bg() { # name, command...: started in its own process group, logs in $WORK/<name>.log
-  local name=$1; shift
-  setsid "$@" >"$WORK/$name.log" 2>&1 &
-  PIDS+=($!)
-  eval "PID_${name//-/_}=$!"
-}
-wait_for() { # file pattern seconds
-  for _ in $(seq 1 $(($3 * 5))); do grep -q "$2" "$1" 2>/dev/null && return 0; sleep 0.2; done
-  log "timed out waiting for '$2' in $1"; tail -20 "$1" >&2; return 1
-}
 
 log "starting the stub node (nginx :8081), the WebSocket echo node (:8082), nginx (:9443), the proxy (:8443)"
 ulimit -n 20000 2>/dev/null || true

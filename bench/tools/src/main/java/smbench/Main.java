@@ -9,7 +9,7 @@ public final class Main {
 
     public static void main(String[] argv) throws Exception {
         if (argv.length == 0) {
-            System.err.println("usage: smbench sdp|whep|ws-echo|ws|hls|jfr-top|report [--key value ...]");
+            System.err.println("usage: smbench sdp|whep|ws-echo|ws|hls|soak|jfr-top|report [--key value ...]");
             System.exit(2);
         }
         Args a = Args.parse(Arrays.copyOfRange(argv, 1, argv.length));
@@ -19,6 +19,7 @@ public final class Main {
             case "ws-echo": WsEcho.main(a); break;
             case "ws": WsLoad.main(a); break;
             case "hls": HlsLoad.main(a); break;
+            case "soak": Soak.main(a); break;
             case "jfr-top": JfrTop.main(a); break;
             case "report": Report.main(a); break;
             default:
