@@ -121,10 +121,10 @@ NGINX_PID=$(cat "$WORK/nginx/nginx.pid")
 start_bg echo java -Xms64m -Xmx1g -XX:+UseParallelGC -cp "$BENCH/tools/target/classes:$BENCH/tools/target/lib/*" smbench.Main \
   ws-echo --port 8082 --threads 1 --max-seconds 1800
 # 4 GB: the earlier build holds ~330 KB per WebSocket session, 9,000 of them would not fit in 1 GB
-PROXY_OPTS=(-Xms512m -Xmx4g "$PROXY_GC" -Dorg.slf4j.simpleLogger.logFile="$WORK/proxy-app.log")
+PROXY_OPTS=(-Xms512m -Xmx4g "$PROXY_GC" -Dorg.slf4j.simpleLogger.logFile="$WORK/proxy-app.log" -Dsmproxy.logging.file="$WORK/proxy-app.log")
 start_bg proxy java "${PROXY_OPTS[@]}" -jar "$PROXY_JAR" --config "$WORK/conf/proxy-main.properties"
 if [ -n "$BEFORE_JAR" ]; then
-  start_bg before java -Xms512m -Xmx4g "$PROXY_GC" -Dorg.slf4j.simpleLogger.logFile="$WORK/before-app.log" \
+  start_bg before java -Xms512m -Xmx4g "$PROXY_GC" -Dorg.slf4j.simpleLogger.logFile="$WORK/before-app.log" -Dsmproxy.logging.file="$WORK/before-app.log" \
     -jar "$BEFORE_JAR" --config "$WORK/conf/before.properties"
   echo "meta.before_jar=$(basename "$(dirname "$BEFORE_JAR")")/$(basename "$BEFORE_JAR")" >>"$RESULTS"
 fi

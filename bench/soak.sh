@@ -66,7 +66,7 @@ $NGINX -p "$WORK/stub" -c "$WORK/conf/nginx-stub.conf" -e "$WORK/stub/error.log"
 $STUB2_UP
 start_bg echo java -Xms64m -Xmx512m -XX:+UseParallelGC -cp "$BENCH/tools/target/classes:$BENCH/tools/target/lib/*" \
   smbench.Main ws-echo --port 8082 --threads 1 --max-seconds $((MINUTES * 60 + 600))
-PROXY_OPTS=(-Xms512m -Xmx1g -XX:+UseG1GC -Dorg.slf4j.simpleLogger.logFile="$WORK/proxy-app.log")
+PROXY_OPTS=(-Xms512m -Xmx1g -XX:+UseG1GC -Dorg.slf4j.simpleLogger.logFile="$WORK/proxy-app.log" -Dsmproxy.logging.file="$WORK/proxy-app.log")
 start_bg proxy java "${PROXY_OPTS[@]}" -jar "$PROXY_JAR" --config "$WORK/conf/proxy.properties"
 wait_for "$WORK/echo.log" READY 30
 wait_for "$WORK/proxy.log" READY 60

@@ -44,7 +44,15 @@ public record ProxyConfig(
         ClientTimeouts client,
         Duration drainTimeout,
         NodeAuth nodeAuth,
-        AdminJwt adminJwt) {
+        AdminJwt adminJwt,
+        Logging logging) {
+
+    /** How the standalone server logs ({@code logging.*}); inside Red5, Red5's logback.xml decides. */
+    public enum LogFormat { TEXT, JSON }
+
+    /** @param file where log lines go, or null for standard output */
+    public record Logging(LogFormat format, String level, Path file) {
+    }
 
     /** Where the cluster view is shared between replicas. */
     public enum StoreKind { MEMORY, REDIS }
@@ -175,7 +183,7 @@ public record ProxyConfig(
         }
     }
 
-    private static final Set<String> OWN_PREFIXES = Set.of("proxy.", "cluster.", "api.", "standalone.");
+    private static final Set<String> OWN_PREFIXES = Set.of("proxy.", "cluster.", "api.", "standalone.", "logging.");
 
     public static ProxyConfig defaults() {
         return fromProperties(new Properties(), null);
@@ -237,7 +245,8 @@ public record ProxyConfig(
                         s.integer("proxy.client.maxConnectionsPerAddress", 2000, 1, 10_000_000)),
                 s.duration("proxy.shutdown.drainTimeout", Duration.ofSeconds(20), Duration.ZERO),
                 nodeAuth(s),
-                adminJwt(s, baseDir));
+                adminJwt(s, baseDir),
+                logging(s, baseDir));
         Set<String> unknown = s.unknownKeys(OWN_PREFIXES);
         if (!unknown.isEmpty()) {
             throw new ConfigException("unknown configuration key(s) " + unknown + ": check the spelling against the README");
@@ -251,6 +260,18 @@ public record ProxyConfig(
             throw new ConfigException("'cluster.file' points at " + config.clusterFile + ", which cannot be read");
         }
         return config;
+    }
+
+    private static Logging logging(Settings s, Path baseDir) {
+        String format = s.string("logging.format", "text").trim().toLowerCase(java.util.Locale.ROOT);
+        if (!format.equals("text") && !format.equals("json")) {
+            throw new ConfigException("'logging.format' must be text or json, not '" + format + "'");
+        }
+        String level = s.string("logging.level", "INFO").trim().toUpperCase(java.util.Locale.ROOT);
+        if (!List.of("TRACE", "DEBUG", "INFO", "WARN", "ERROR").contains(level)) {
+            throw new ConfigException("'logging.level' must be TRACE, DEBUG, INFO, WARN or ERROR, not '" + level + "'");
+        }
+        return new Logging(LogFormat.valueOf(format.toUpperCase(java.util.Locale.ROOT)), level, s.path("logging.file", baseDir));
     }
 
     /** Secrets shorter than this are guessable, or a sample's value nobody replaced. */
@@ -456,6 +477,6 @@ public record ProxyConfig(
     public ProxyConfig withClusterFile(Path file) {
         return new ProxyConfig(wsProxyEnabled, file, defaultNodeGroup, heartbeatInterval, heartbeatTimeout,
                 usePrivateAddress, adminToken, nodeSecret, nodeNetworks, relay, webSocket, hls, store, standalone, listener,
-                limits, client, drainTimeout, nodeAuth, adminJwt);
+                limits, client, drainTimeout, nodeAuth, adminJwt, logging);
     }
 }

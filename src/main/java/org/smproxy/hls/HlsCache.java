@@ -85,8 +85,13 @@ public final class HlsCache {
 
     /** The cached answer, or the one fetch every concurrent caller shares. */
     CompletableFuture<Entry> get(Key key, String nodeName) {
+        return get(key, nodeName, null);
+    }
+
+    /** @param requestId sent to the node with a fetch this call starts (a collapsed call's own id is not) */
+    CompletableFuture<Entry> get(Key key, String nodeName, String requestId) {
         long before = fetches.get();
-        CompletableFuture<Entry> f = cache.get(key, (k, executor) -> fetch(k, nodeName));
+        CompletableFuture<Entry> f = cache.get(key, (k, executor) -> fetch(k, nodeName, requestId));
         // counted for the dashboard, not for correctness: a fetch by another caller in between may tip one either way
         if (fetches.get() == before) {
             (f.isDone() ? hits : collapsed).increment();
@@ -113,14 +118,17 @@ public final class HlsCache {
         return served.sum();
     }
 
-    private CompletableFuture<Entry> fetch(Key key, String nodeName) {
+    private CompletableFuture<Entry> fetch(Key key, String nodeName, String requestId) {
         fetches.incrementAndGet();
         String query = key.url().getRawQuery();
         // LL-HLS blocking reloads are held open by the node until the part exists: give them the longer deadline.
         Duration timeout = query != null && query.contains("_HLS_msn=") ? config.hls().blockingTimeout()
                 : config.relay().requestTimeout();
-        HttpRequest request = HttpRequest.newBuilder(key.url()).timeout(timeout).GET().build();
-        return nodes.send(request, MAX_BODY, nodeName).thenApply(HlsCache::toEntry);
+        HttpRequest.Builder request = HttpRequest.newBuilder(key.url()).timeout(timeout).GET();
+        if (requestId != null) {
+            request.header(org.smproxy.http.RelayLog.HEADER, requestId);
+        }
+        return nodes.send(request.build(), MAX_BODY, nodeName).thenApply(HlsCache::toEntry);
     }
 
     private static Entry toEntry(HttpResponse<byte[]> r) {

@@ -20,6 +20,7 @@ import org.smproxy.http.HttpIn;
 import org.smproxy.http.HttpOut;
 import org.smproxy.http.NodeLeg;
 import org.smproxy.http.Query;
+import org.smproxy.http.RelayLog;
 import org.smproxy.http.RelayMetrics;
 import org.smproxy.http.RouteTokens;
 import org.smproxy.http.SelectionParams;
@@ -63,10 +64,13 @@ public final class HlsRelay implements Endpoint {
         final String nodeQuery;
         /** The path up to the HLS mapping ({@code /as/v1/proxy/hls}): rewritten URIs start with it. */
         final String base;
+        final String requestId;
+        final long startNanos = System.nanoTime();
         Node node;
         String prefix;
 
-        Call(HttpIn in, HlsPath path, Query query, String base) {
+        Call(HttpIn in, HlsPath path, Query query, String base, String requestId) {
+            this.requestId = requestId;
             this.in = in;
             this.path = path;
             this.query = query;
@@ -76,6 +80,11 @@ public final class HlsRelay implements Endpoint {
 
         String describe() {
             return in.describe();
+        }
+
+        void log(RelayLog.Level level, int status, String message, Object... args) {
+            RelayLog.log(log, level, requestId, in, node == null ? null : node.id(), status,
+                    (System.nanoTime() - startNanos) / 1_000_000, message, args);
         }
     }
 
@@ -87,7 +96,9 @@ public final class HlsRelay implements Endpoint {
     @Override
     public CompletableFuture<HttpOut> serve(HttpIn in, String path, String within, NodeLeg leg) {
         long start = System.nanoTime();
-        return answer(in, path, within).thenApply(out -> {
+        String requestId = RelayLog.requestId(in);
+        return answer(in, path, within, requestId).thenApply(out -> {
+            out.header(RelayLog.HEADER, requestId);
             // the method a client sent is not a label: only the two served
             metrics.record(KIND, "GET".equals(in.method()) || "HEAD".equals(in.method()) ? in.method() : "other",
                     out.status(), start);
@@ -95,7 +106,7 @@ public final class HlsRelay implements Endpoint {
         });
     }
 
-    private CompletableFuture<HttpOut> answer(HttpIn in, String path, String within) {
+    private CompletableFuture<HttpOut> answer(HttpIn in, String path, String within, String requestId) {
         Call call;
         try {
             if (!"GET".equals(in.method()) && !"HEAD".equals(in.method())) {
@@ -103,7 +114,7 @@ public final class HlsRelay implements Endpoint {
             }
             String info = within == null ? "" : within.substring(1);
             String base = within == null ? path : path.substring(0, path.length() - within.length());
-            call = new Call(in, HlsPath.parse(info), Query.parse(in.rawQuery()), base);
+            call = new Call(in, HlsPath.parse(info), Query.parse(in.rawQuery()), base, requestId);
         } catch (RuntimeException e) {
             return CompletableFuture.completedFuture(refuse(in, e));
         }
@@ -130,7 +141,7 @@ public final class HlsRelay implements Endpoint {
             return CompletableFuture.failedFuture(e);
         }
         HlsCache.Key key = new HlsCache.Key(call.node.id(), url, call.path.isPlaylist());
-        return cache.get(key, call.node.address()).handle((entry, failure) -> {
+        return cache.get(key, call.node.address(), call.requestId).handle((entry, failure) -> {
             if (failure == null) {
                 return CompletableFuture.completedFuture(entry);
             }
@@ -141,7 +152,8 @@ public final class HlsRelay implements Endpoint {
                     edges.failed(call.node);
                     if (mayRetry && call.path.isEntry()) {
                         metrics.failover(KIND);
-                        log.warn("HLS {}: {}; trying another edge", call.describe(), cause.getMessage());
+                        call.log(RelayLog.Level.WARN, 0, "HLS {}: {}; trying another edge", call.describe(),
+                                cause.getMessage());
                         return fetch(call, false);
                     }
                 }
@@ -294,7 +306,7 @@ public final class HlsRelay implements Endpoint {
         }
         ApiException e = Failures.toApi(cause);
         if (e.status() >= 500) {
-            log.warn("HLS {}: {} ({})", call.describe(), e.getMessage(), e.status());
+            call.log(RelayLog.Level.WARN, e.status(), "HLS {}: {} ({})", call.describe(), e.getMessage(), e.status());
         }
         return HttpOut.error(e, ErrorDialect.SM2, System.currentTimeMillis());
     }

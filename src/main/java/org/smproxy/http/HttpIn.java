@@ -25,8 +25,11 @@ public interface HttpIn {
     /** The whole body, already bounded by the adapter's limit; empty when there is none. */
     byte[] body();
 
-    /** For logs: method and path, never the query (it can carry passwords and tokens). */
+    /**
+     * For logs: method and path, never the query (it can carry passwords and tokens), and the path's session and
+     * HLS tokens replaced by {@code <token>}: a logged resource URL must not be a working one.
+     */
     default String describe() {
-        return method() + " " + path();
+        return method() + " " + RelayLog.redact(path());
     }
 }

@@ -24,6 +24,7 @@ import org.smproxy.config.ProxyConfig;
 import org.smproxy.core.ProxyCore;
 import org.smproxy.core.WebappInstaller;
 import org.smproxy.http.RouteTable;
+import org.smproxy.logging.LogSetup;
 import org.smproxy.netty.NettyRelayServer;
 
 /**
@@ -60,6 +61,7 @@ public final class StandaloneServer implements AutoCloseable {
         smallWebSocketBuffers();
         try {
             LaunchOptions options = LaunchOptions.parse(args);
+            LogSetup.configure(options.config().logging());
             StandaloneServer server = start(options.config());
             drainOnSignals(server, options.config().drainTimeout());
             Runtime.getRuntime().addShutdownHook(new Thread(server::close, "smproxy-shutdown"));

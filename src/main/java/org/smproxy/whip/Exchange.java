@@ -3,6 +3,7 @@ package org.smproxy.whip;
 import org.smproxy.cluster.Node;
 import org.smproxy.http.HttpIn;
 import org.smproxy.http.Query;
+import org.smproxy.http.RelayLog;
 import org.smproxy.http.SelectionParams;
 
 /**
@@ -18,6 +19,8 @@ final class Exchange {
     final Query query;
     final long startNanos;
     final byte[] body;
+    /** The client's X-Request-Id, or one made for it: in every log line of the exchange, and sent to the node. */
+    final String requestId;
     Route route;
     int attempt;
 
@@ -26,6 +29,11 @@ final class Exchange {
     }
 
     Exchange(HttpIn req, RelayPath path, long startNanos) {
+        this(req, path, startNanos, RelayLog.requestId(req));
+    }
+
+    Exchange(HttpIn req, RelayPath path, long startNanos, String requestId) {
+        this.requestId = requestId;
         this.clientToProxy = req;
         this.path = path;
         this.method = req.method();

@@ -18,6 +18,7 @@ import org.smproxy.http.Failures;
 import org.smproxy.http.HttpIn;
 import org.smproxy.http.HttpOut;
 import org.smproxy.http.NodeLeg;
+import org.smproxy.http.RelayLog;
 import org.smproxy.http.RelayMetrics;
 import org.smproxy.http.RouteTokens;
 import org.smproxy.http.UpstreamException;
@@ -91,44 +92,45 @@ public final class WhipWhepRelay {
      */
     public CompletableFuture<HttpOut> relay(HttpIn clientToProxy, Supplier<RelayPath> path, NodeLeg leg) {
         long start = System.nanoTime();
-        Exchange ex;
+        String requestId = RelayLog.requestId(clientToProxy);
+        Exchange ex = null;
         try {
             checkMethod(clientToProxy.method());
-            ex = new Exchange(clientToProxy, path.get(), start);
+            ex = new Exchange(clientToProxy, path.get(), start, requestId);
             SdpRules.check(ex);
             ex.route = router.route(ex);
         } catch (RuntimeException e) {
-            return CompletableFuture.completedFuture(refuse(clientToProxy, null, e));
+            return CompletableFuture.completedFuture(refuse(clientToProxy, ex, e, requestId, start));
         }
-        return send(ex, leg).handle((nodeToProxy, failure) -> {
+        Exchange routed = ex;
+        return send(routed, leg).handle((nodeToProxy, failure) -> {
             try {
-                return failure == null ? toClient(ex, nodeToProxy) : refuse(clientToProxy, ex, failure);
+                return failure == null ? toClient(routed, nodeToProxy)
+                        : refuse(clientToProxy, routed, failure, requestId, start);
             } catch (RuntimeException e) {
-                return refuse(clientToProxy, ex, e);
+                return refuse(clientToProxy, routed, e, requestId, start);
             }
         });
     }
 
     /** The answer to a request that failed, before or after it reached a node: the one status map, a JSON reason. */
     public HttpOut refuse(HttpIn clientToProxy, Throwable failure) {
-        return refuse(clientToProxy, null, failure);
+        return refuse(clientToProxy, null, failure, RelayLog.requestId(clientToProxy), System.nanoTime());
     }
 
-    private HttpOut refuse(HttpIn clientToProxy, Exchange ex, Throwable failure) {
+    private HttpOut refuse(HttpIn clientToProxy, Exchange ex, Throwable failure, String requestId, long start) {
         ApiException e = Failures.toApi(failure);
-        if (e.status() >= 500) {
-            log.warn("{}: {} ({}){}", clientToProxy.describe(), e.getMessage(), e.status(),
-                    ex == null || ex.route == null ? "" : " node " + ex.route.node().id());
-        } else {
-            log.debug("{}: {} ({})", clientToProxy.describe(), e.getMessage(), e.status());
-        }
+        String node = ex == null || ex.route == null ? null : ex.route.node().id();
+        RelayLog.log(log, e.status() >= 500 ? RelayLog.Level.WARN : RelayLog.Level.DEBUG, requestId, clientToProxy, node,
+                e.status(), (System.nanoTime() - start) / 1_000_000, "{}: {} ({}){}", clientToProxy.describe(),
+                e.getMessage(), e.status(), node == null ? "" : " node " + node);
         if (ex != null && ex.route != null && isUpstream(failure)) {
             metrics.nodeError(ex.path.kind().word(), ex.route.node().id());
         }
-        if (ex != null) {
+        if (ex != null && ex.path != null) {
             metrics.record(ex.path.kind().word(), ex.method, e.status(), ex.startNanos);
         }
-        return HttpOut.error(e, ErrorDialect.SM2, System.currentTimeMillis());
+        return HttpOut.error(e, ErrorDialect.SM2, System.currentTimeMillis()).header(RelayLog.HEADER, requestId);
     }
 
     private static boolean isUpstream(Throwable failure) {
@@ -173,7 +175,9 @@ public final class WhipWhepRelay {
                         return CompletableFuture.<NodeLeg.Answer>failedFuture(u); // say what really happened
                     }
                     metrics.failover(ex.path.kind().word());
-                    log.warn("{}: {}; trying node {} instead", ex.describe(), u.getMessage(), ex.route.node().id());
+                    RelayLog.log(log, RelayLog.Level.WARN, ex.requestId, ex.clientToProxy, ex.route.node().id(), 0,
+                            ex.elapsedMillis(), "{}: {}; trying node {} instead", ex.describe(), u.getMessage(),
+                            ex.route.node().id());
                     return send(ex, leg);
                 })
                 .thenCompose(f -> f);
@@ -203,6 +207,7 @@ public final class WhipWhepRelay {
         headers.add(Map.entry("X-Forwarded-For", forwardedFor == null ? c2p.remoteAddress()
                 : forwardedFor + ", " + c2p.remoteAddress()));
         headers.add(Map.entry("X-Forwarded-Proto", c2p.secure() ? "https" : "http"));
+        headers.add(Map.entry(RelayLog.HEADER, ex.requestId)); // one id in the proxy's and the node's logs
         String host = c2p.header("Host");
         if (host != null) {
             headers.add(Map.entry("X-Forwarded-Host", host));
@@ -226,7 +231,7 @@ public final class WhipWhepRelay {
                 p2c.header(name, value);
             }
         }
-        p2c.header("Session-Host", node.address()).header("Cache-Control", "no-store");
+        p2c.header("Session-Host", node.address()).header("Cache-Control", "no-store").header(RelayLog.HEADER, ex.requestId);
         boolean created = "POST".equals(ex.method) && status / 100 == 2;
         if (created) {
             String nodeResource = nodeResource(ex, nodeToProxy.firstHeader("Location"));
@@ -236,10 +241,12 @@ public final class WhipWhepRelay {
         p2c.body(nodeToProxy.body());
         metrics.record(ex.path.kind().word(), ex.method, status, ex.startNanos);
         if (created || ("DELETE".equals(ex.method) && status / 100 == 2)) {
-            log.info("{} session {} {} on node {} ({}) in {} ms", ex.path.kind(), created ? "started:" : "ended:",
+            RelayLog.log(log, RelayLog.Level.INFO, ex.requestId, ex.clientToProxy, node.id(), status, ex.elapsedMillis(),
+                    "{} session {} {} on node {} ({}) in {} ms", ex.path.kind(), created ? "started:" : "ended:",
                     created ? ex.path.stream() : ex.route.nodePath(), node.id(), node.address(), ex.elapsedMillis());
         } else if (status >= 400) {
-            log.info("{}: node {} answered {}", ex.describe(), node.id(), status);
+            RelayLog.log(log, RelayLog.Level.INFO, ex.requestId, ex.clientToProxy, node.id(), status, ex.elapsedMillis(),
+                    "{}: node {} answered {}", ex.describe(), node.id(), status);
         }
         return p2c;
     }

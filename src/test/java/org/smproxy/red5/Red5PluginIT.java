@@ -184,6 +184,19 @@ class Red5PluginIT {
     }
 
     @Test
+    void theConsoleAndTheApiDocumentAreServedByRed5() {
+        red5.check(() -> {
+            Reply page = red5.get("/as/v1/admin/ui/");
+            assertThat(page.status()).as(page.toString()).isEqualTo(200);
+            assertThat(page.body()).contains("console.js");
+            assertThat(red5.get("/as/v1/admin/ui/console.js").status()).isEqualTo(200);
+            Reply doc = red5.get("/as/v1/openapi.json");
+            assertThat(doc.status()).isEqualTo(200);
+            assertThat(doc.body()).contains("\"openapi\"");
+        });
+    }
+
+    @Test
     void adminApiRequiresToken() {
         red5.check(() -> {
             Reply r = red5.get("/as/v1/admin/nodes");

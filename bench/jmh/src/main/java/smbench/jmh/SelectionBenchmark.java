@@ -41,7 +41,8 @@ import org.smproxy.cluster.SelectionRequest;
 @OutputTimeUnit(TimeUnit.MICROSECONDS)
 @Warmup(iterations = 3, time = 1)
 @Measurement(iterations = 5, time = 1)
-@Fork(value = 1, jvmArgs = {"-Xmx2g", "-Dorg.slf4j.simpleLogger.defaultLogLevel=warn"})
+@Fork(value = 1, jvmArgs = {"-Xmx2g", "-Dorg.slf4j.simpleLogger.defaultLogLevel=warn",
+    "-Dlogback.configurationFile=logback-bench.xml"})
 public class SelectionBenchmark {
     static final String[] REGIONS = {"us-east", "us-west", "eu-west", "ap-south"};
 
