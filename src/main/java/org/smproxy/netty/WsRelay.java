@@ -38,6 +38,7 @@ import io.netty.handler.timeout.IdleStateHandler;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.smproxy.config.ProxyConfig;
+import org.smproxy.http.RelayLog;
 import org.smproxy.ws.CloseCodes;
 import org.smproxy.ws.SessionRegistry;
 import org.smproxy.ws.WsSession;
@@ -146,6 +147,9 @@ final class WsRelay implements WsSession {
                 .add("X-Forwarded-For-Meta-Port", String.valueOf(target.clientPort()))
                 .add("X-Forwarded-For-Meta-Secure", String.valueOf(target.secure()))
                 .add("X-Forwarded-For-Meta-Type", "WEB");
+        if (target.requestId() != null) {
+            headers.add(RelayLog.HEADER, target.requestId());
+        }
         if (target.userAgent() != null) {
             headers.add("User-Agent", target.userAgent());
         }
@@ -174,8 +178,8 @@ final class WsRelay implements WsSession {
 
     private void unreachable(Throwable cause) {
         shared.registry.nodeUnreachable(target);
-        log.warn("WebSocket session {} ({}): node {} unreachable: {}", id, target.label(), target.nodeAddress(),
-                cause == null ? "closed during the handshake" : cause.getMessage());
+        log.warn("WebSocket session {} ({}, request {}): node {} unreachable: {}", id, target.label(), target.requestId(),
+                target.nodeAddress(), cause == null ? "closed during the handshake" : cause.getMessage());
         markUnhealthy();
         closeClient(1014, "bad gateway: node " + target.nodeAddress() + " unreachable"); // 1014: Bad Gateway
         finishIfBothClosed();

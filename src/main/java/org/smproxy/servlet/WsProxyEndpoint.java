@@ -72,7 +72,8 @@ public final class WsProxyEndpoint extends Endpoint {
                 URI.create(first(headers, WsUpgradeFilter.UPSTREAM)), first(headers, WsUpgradeFilter.LABEL),
                 first(headers, WsUpgradeFilter.APP),
                 client.substring(0, bar), Integer.parseInt(client.substring(bar + 1)),
-                Boolean.parseBoolean(first(headers, WsUpgradeFilter.SECURE)), first(headers, "User-Agent"));
+                Boolean.parseBoolean(first(headers, WsUpgradeFilter.SECURE)), first(headers, "User-Agent"),
+                first(headers, WsUpgradeFilter.REQUEST_ID));
     }
 
     private static String first(Map<String, List<String>> headers, String name) {

@@ -15,6 +15,7 @@ import javax.websocket.Session;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.smproxy.config.ProxyConfig;
+import org.smproxy.http.RelayLog;
 import org.smproxy.ws.CloseCodes;
 import org.smproxy.ws.SessionRegistry;
 import org.smproxy.ws.WsSession;
@@ -66,6 +67,9 @@ public final class WsProxySession implements WsSession {
                 .header("X-Forwarded-For-Meta-Port", String.valueOf(target.clientPort()))
                 .header("X-Forwarded-For-Meta-Secure", String.valueOf(target.secure()))
                 .header("X-Forwarded-For-Meta-Type", "WEB");
+        if (target.requestId() != null) {
+            b.header(RelayLog.HEADER, target.requestId());
+        }
         if (target.userAgent() != null) {
             b.header("User-Agent", target.userAgent());
         }
@@ -74,7 +78,8 @@ public final class WsProxySession implements WsSession {
         b.buildAsync(target.upstream(), new NodeListener()).whenComplete((ws, failure) -> {
             if (failure != null) {
                 registry.nodeUnreachable(target);
-                log.warn("WebSocket session {} ({}): node {} unreachable: {}", id, target.label(), target.nodeAddress(),
+                log.warn("WebSocket session {} ({}, request {}): node {} unreachable: {}", id, target.label(),
+                        target.requestId(), target.nodeAddress(),
                         failure.getCause() != null ? failure.getCause().getMessage() : failure.getMessage());
                 kick(1014, "bad gateway: node " + target.nodeAddress() + " unreachable"); // 1014: Bad Gateway
                 return;

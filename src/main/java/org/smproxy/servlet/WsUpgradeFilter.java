@@ -35,6 +35,7 @@ public final class WsUpgradeFilter implements Filter {
     static final String APP = "X-Smproxy-Ws-App";
     static final String CLIENT = "X-Smproxy-Ws-Client";
     static final String SECURE = "X-Smproxy-Ws-Secure";
+    static final String REQUEST_ID = "X-Smproxy-Ws-Request-Id";
 
     private final boolean sm1;
     private final WsRouter router;
@@ -83,6 +84,7 @@ public final class WsUpgradeFilter implements Filter {
             added.put(APP.toLowerCase(Locale.ROOT), t.app());
             added.put(CLIENT.toLowerCase(Locale.ROOT), t.clientAddress() + "|" + t.clientPort());
             added.put(SECURE.toLowerCase(Locale.ROOT), String.valueOf(t.secure()));
+            added.put(REQUEST_ID.toLowerCase(Locale.ROOT), t.requestId());
         }
 
         private static boolean internal(String name) {

@@ -17,6 +17,7 @@ import org.smproxy.http.Failures;
 import org.smproxy.http.HttpIn;
 import org.smproxy.http.Query;
 import org.smproxy.http.RateLimiter;
+import org.smproxy.http.RelayLog;
 import org.smproxy.http.RelayMetrics;
 import org.smproxy.http.SelectionParams;
 
@@ -144,7 +145,7 @@ public final class WsRouter {
             label = guid.value();
         }
         return new WsTarget(node.id(), node.address(), upstream(query, node, scope), label, scope, client,
-                in.remotePort(), in.secure(), in.header("User-Agent"));
+                in.remotePort(), in.secure(), in.header("User-Agent"), RelayLog.requestId(in));
     }
 
     private Node byHost(String host, Capability capability) {

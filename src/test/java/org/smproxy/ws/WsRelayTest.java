@@ -181,7 +181,7 @@ class WsRelayTest {
     @Test
     void sm1ShapeRelaysBothWaysWithRed5sForwardingHeaders() throws Exception {
         Client c = connect(wss + "/streammanager/?id=cam1&host=" + nodeAddress + "&app=live&username=u",
-                "User-Agent", "TestBrowser/1.0");
+                "User-Agent", "TestBrowser/1.0", "X-Request-Id", "ws-req-7");
         assertThat(c.ws.getSubprotocol()).isEqualTo("json");
         c.ws.sendText("{\"publish\":\"cam1\"}", true).join();
         assertThat(c.next()).isEqualTo("{\"publish\":\"cam1\"}");
@@ -195,6 +195,7 @@ class WsRelayTest {
         assertThat(h.header("X-Forwarded-For-Meta-Type")).isEqualTo("WEB");
         assertThat(h.header("X-Forwarded-For-Meta-Port")).isNotBlank();
         assertThat(h.header("User-Agent")).isEqualTo("TestBrowser/1.0");
+        assertThat(h.header("X-Request-Id")).as("the upgrade's request id reaches the node").isEqualTo("ws-req-7");
         assertThat(h.subprotocols()).contains("json");
         c.ws.sendClose(4000, "bye").join();
         assertThat(c.closed.get(5, TimeUnit.SECONDS)).startsWith("4000");
