@@ -133,7 +133,7 @@ class Side {
 }
 
 const pub = new Side('publish', 'publish', 'unpublish');
-const player = new Side('play', 'play', 'stop', ['play-hls']);
+const player = new Side('play', 'play', 'stop', ['play-hls', 'play-hls-pattern']);
 let localMedia = null;
 let stopPattern = null;
 
@@ -338,10 +338,11 @@ async function stopPlay() {
 }
 
 /**
- * HLS through the proxy: the demo starts the nodes' test pattern (POST /demo/hls), waits until an edge lists it
- * (their next heartbeat), then plays the proxy's playlist with hls.js (or natively where the browser plays HLS).
+ * HLS through the proxy, of the stream named above (the origin makes HLS of every publish, as Red5 does; edges serve
+ * it) or, with {@code pattern}, of the nodes' test pattern (POST /demo/hls starts it). Waits until an edge serves the
+ * playlist, then plays it with hls.js (or natively where the browser plays HLS).
  */
-async function startHlsPlay() {
+async function startHlsPlay(pattern) {
   player.busy(true);
   const generation = player.generation;
   player.mode = 'hls';
@@ -352,11 +353,18 @@ async function startHlsPlay() {
       throw new Error('no HLS player: hls.js is not in this build (run scripts/fetch-web-deps.sh, then rebuild'
         + ' the demo) and this browser does not play HLS itself');
     }
-    player.say('Starting the simulated nodes\' HLS test pattern (ffmpeg)…');
-    const res = await fetch(HLS_START_URL, { method: 'POST' });
-    const body = await res.json().catch(() => ({}));
-    if (!res.ok) {
-      throw new Error(body.error || `${HLS_START_URL} answered ${res.status}`);
+    let body;
+    if (pattern) {
+      player.say('Starting the simulated nodes\' HLS test pattern (ffmpeg)…');
+      const res = await fetch(HLS_START_URL, { method: 'POST' });
+      body = await res.json().catch(() => ({}));
+      if (!res.ok) {
+        throw new Error(body.error || `${HLS_START_URL} answered ${res.status}`);
+      }
+    } else {
+      const guid = `${APP}/${streamName()}`;
+      body = { streamGuid: guid, playlist: `${PROXY_PATH}hls/${guid}.m3u8?nodeGroup=${nodeGroup}` };
+      player.say(`Waiting for the HLS of ${guid}: its origin makes it of the publish, the first 2 s segment takes a few seconds…`);
     }
     const playlist = PROXY + body.playlist;
     player.url.textContent = `HLS playlist: ${playlist}`;
@@ -368,8 +376,9 @@ async function startHlsPlay() {
       if (r.ok) {
         break;
       }
-      if (r.status !== 404 || attempt >= PLAY_RETRIES) {
-        throw new Error(`${playlist} answered ${r.status}`);
+      // a publish's first segment comes later than the test pattern's
+      if (r.status !== 404 || attempt >= (pattern ? PLAY_RETRIES : 3 * PLAY_RETRIES)) {
+        throw new Error(`${playlist} answered ${r.status}` + (pattern ? '' : `: is ${body.streamGuid} published?`));
       }
       player.say(`No edge serves ${body.streamGuid} yet; retrying (${attempt}/${PLAY_RETRIES - 1})…`);
       await new Promise(r2 => setTimeout(r2, RETRY_MS));
@@ -623,7 +632,8 @@ $('publish').addEventListener('click', startPublish);
 $('unpublish').addEventListener('click', stopPublish);
 $('play').addEventListener('click', startPlay);
 $('stop').addEventListener('click', stopPlay);
-$('play-hls').addEventListener('click', startHlsPlay);
+$('play-hls').addEventListener('click', () => startHlsPlay(false));
+$('play-hls-pattern').addEventListener('click', () => startHlsPlay(true));
 $('signalling').addEventListener('change', labelButtons);
 labelButtons();
 window.addEventListener('pagehide', () => { pub.hangup(); player.hangup(); });

@@ -154,13 +154,33 @@ class WsSession {
     this.wake();
   }
 
+  /** On the socket, or after the hand-off on the data channel, as the SDK sends. */
   send(message) {
+    let sent = false;
     if (this.ws && this.ws.readyState === WebSocket.OPEN) {
       this.ws.send(JSON.stringify(message));
-      if (this.options.onSend) {
-        try { this.options.onSend(message); } catch (e) { /* the page's business */ }
-      }
+      sent = true;
+    } else if (this.channelOpen()) {
+      this.channel.send(JSON.stringify(message));
+      sent = true;
     }
+    if (sent && this.options.onSend) {
+      try { this.options.onSend(message); } catch (e) { /* the page's business */ }
+    }
+  }
+
+  /** The 'red5pro' data channel: after the hand-off the node's messages arrive here, ours go out here. */
+  useChannel(channel) {
+    this.channel = channel;
+    channel.onmessage = m => {
+      if (typeof m.data === 'string') {
+        this.received(m.data);
+      }
+    };
+  }
+
+  channelOpen() {
+    return !!this.channel && this.channel.readyState === 'open';
   }
 
   /** The first frame (received at any time) that matches; rejects on an error frame, a close or the timeout. */
@@ -189,7 +209,8 @@ class WsSession {
         const e = new Error(`${error.data.code}: ${error.data.message || error.data.description || ''}`);
         e.code = error.data.code;
         outcome = () => w.reject(e);
-      } else if (this.closeEvent) {
+      } else if (this.closeEvent && !this.channelOpen()) {
+        // after the hand-off the socket's close ends nothing: answers come on the data channel
         outcome = () => w.reject(new Error(`socket closed (${this.closeEvent.code}) before ${w.what}`));
       }
       if (outcome) {
@@ -202,6 +223,7 @@ class WsSession {
 
   newPeer() {
     this.pc = new RTCPeerConnection({ iceServers: this.options.iceServers, bundlePolicy: 'max-bundle' });
+    this.pc.ondatachannel = e => this.useChannel(e.channel); // a player's: the node offers it
     this.pc.onicecandidate = e => {
       const message = { handleCandidate: this.streamName };
       if (e.candidate && e.candidate.candidate) {
@@ -239,7 +261,7 @@ class WsSession {
     }
     this.stream = this.options.stream || await navigator.mediaDevices.getUserMedia({ video: true, audio: true });
     this.newPeer();
-    this.pc.createDataChannel('red5pro');
+    this.useChannel(this.pc.createDataChannel('red5pro'));
     this.stream.getTracks().forEach(t => this.pc.addTransceiver(t, { direction: 'sendonly', streams: [this.stream] }));
     const offer = await this.pc.createOffer();
     await this.pc.setLocalDescription(offer);
@@ -342,8 +364,10 @@ class WsSession {
   }
 
   /**
-   * Ends the session: a publisher still on its socket unpublishes first; then the socket and the peer close
-   * (after a hand-off, closing the peer is what ends the session on the node). Never rejects.
+   * Ends the session: a publisher unpublishes first, as an app awaiting the SDK's unpublish() does, on its socket
+   * or (after the hand-off) on the data channel, and waits for the node's "<stream> stopping"
+   * ({@code this.unpublished}: how long it took and where it came, or null without an answer in 3 s); then the socket
+   * and the peer close. Never rejects.
    */
   async hangup() {
     if (this.closed) {
@@ -351,9 +375,16 @@ class WsSession {
     }
     this.closed = true;
     try {
-      if (this.kind === 'publish' && this.socketOpen()) {
-        this.send({ unpublish: this.streamName });
-        await this.await(f => f.data?.message === `${this.streamName} stopping`, 'unpublish', 3000).catch(() => {});
+      if (this.kind === 'publish') {
+        const over = this.socketOpen() ? 'socket' : this.channelOpen() ? 'datachannel' : null;
+        this.unpublished = { over, answered: false, channel: this.channel ? this.channel.readyState : 'none' };
+        if (over) {
+          const t0 = performance.now();
+          this.send({ unpublish: this.streamName });
+          await this.await(f => f.data?.message === `${this.streamName} stopping`, 'unpublish', 3000)
+            .then(() => { this.unpublished = { over, answered: true, ms: Math.round(performance.now() - t0) }; })
+            .catch(e => { this.unpublished.error = String(e && e.message || e); });
+        }
       }
     } finally {
       if (this.ws && this.ws.readyState <= WebSocket.OPEN) {

@@ -47,6 +47,31 @@ final class Ffmpeg {
         return cmd;
     }
 
+    /**
+     * The same HLS output from a published stream's decoded picture: raw I420 frames of {@code width}x{@code height}
+     * read from the FIFO {@code video} as they arrive (timed by the wall clock, so a slow publisher is not played
+     * fast), resampled to 30 fps, with a silent AAC track (the simulated node does not decode the publisher's audio).
+     * 2 s segments, a 5-segment window.
+     */
+    static List<String> rawHlsCommand(String name, long startNumber, String video, int width, int height) {
+        List<String> cmd = new ArrayList<>(List.of("sh", "-c", WATCHDOG, binary()));
+        cmd.addAll(List.of("-hide_banner", "-nostdin", "-loglevel", "warning",
+                "-use_wallclock_as_timestamps", "1", "-f", "rawvideo", "-pix_fmt", "yuv420p",
+                "-video_size", width + "x" + height, "-i", video,
+                "-re", "-f", "lavfi", "-i", "anullsrc=channel_layout=mono:sample_rate=48000",
+                "-map", "0:v", "-map", "1:a",
+                "-vsync", "cfr", "-r", "30",
+                "-c:v", "libx264", "-preset", "ultrafast", "-tune", "zerolatency", "-pix_fmt", "yuv420p",
+                "-g", "60", "-keyint_min", "60", "-sc_threshold", "0", "-b:v", "600k", "-threads", "1",
+                "-c:a", "aac", "-b:a", "32k",
+                "-f", "hls", "-hls_time", "2", "-hls_list_size", "5",
+                "-hls_flags", "delete_segments+independent_segments+temp_file",
+                "-start_number", Long.toString(startNumber),
+                "-hls_segment_filename", name + "_%d.ts",
+                name + ".m3u8"));
+        return cmd;
+    }
+
     static String binary() {
         String configured = System.getProperty(PROPERTY, System.getenv("SIM_FFMPEG"));
         if (configured != null && !configured.isBlank()) {

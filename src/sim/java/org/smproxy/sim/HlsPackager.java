@@ -58,11 +58,29 @@ final class HlsPackager implements AutoCloseable {
      */
     static HlsPackager start(String label, String streamName, long startNumber) {
         List<String> cmd = Ffmpeg.hlsCommand(streamName, startNumber); // fails first when ffmpeg is missing
+        return start(label, streamName, startNumber, dir -> cmd, dir -> { });
+    }
+
+    /**
+     * As {@link #start(String, String, long)}, with the command made for the stream's directory and {@code running}
+     * told that directory once ffmpeg runs, before the first playlist is awaited (a source that feeds ffmpeg starts
+     * there, or no playlist ever comes).
+     */
+    static HlsPackager start(String label, String streamName, long startNumber,
+                             java.util.function.Function<Path, List<String>> command,
+                             java.util.function.Consumer<Path> running) {
         Path dir;
         try {
             dir = Files.createTempDirectory("simhls-" + label.replaceAll("[^A-Za-z0-9_.-]", "_") + "-");
         } catch (IOException e) {
             throw new UncheckedIOException(e);
+        }
+        List<String> cmd;
+        try {
+            cmd = command.apply(dir);
+        } catch (RuntimeException e) {
+            deleteQuietly(dir);
+            throw e;
         }
         Process process;
         try {
@@ -75,6 +93,7 @@ final class HlsPackager implements AutoCloseable {
         HlsPackager packager = new HlsPackager(streamName, dir, process, startNumber);
         LIVE.add(packager);
         try {
+            running.accept(dir);
             packager.awaitFirstPlaylist();
         } catch (RuntimeException e) {
             packager.close();

@@ -36,6 +36,10 @@ final class HlsStreams {
     private final String nodeId;
     private final Set<String> apps;
     private final ConcurrentMap<String, HlsPackager> running = new ConcurrentHashMap<>();
+    /** HLS of streams published to this node, made from their decoded frames. */
+    private final ConcurrentMap<String, PublishedHls> published = new ConcurrentHashMap<>();
+    /** An edge's origin: published streams are served from its renditions, as the edge carries them. */
+    private volatile HlsStreams upstream;
     /** Per stream, the lowest start number a restart may use: past every segment number already handed out. */
     private final ConcurrentMap<String, Long> nextStart = new ConcurrentHashMap<>();
     private final ConcurrentMap<String, LongAdder> requests = new ConcurrentHashMap<>();
@@ -61,6 +65,53 @@ final class HlsStreams {
         running.put(streamGuid, packager);
     }
 
+    /** At most this many published streams get HLS on one node at once (each is an ffmpeg encoding). */
+    static final int MAX_PUBLISHED = 4;
+
+    /**
+     * The HLS of a stream published here, fed by the caller with its frames; empty (with a log line) when the node
+     * already makes {@link #MAX_PUBLISHED} of them or the name is not one it serves.
+     */
+    synchronized Optional<PublishedHls> startPublished(String streamGuid) {
+        if (closed || running.containsKey(streamGuid) || published.containsKey(streamGuid)) {
+            return Optional.empty();
+        }
+        try {
+            validate(streamGuid);
+        } catch (IllegalArgumentException e) {
+            return Optional.empty();
+        }
+        if (published.size() >= MAX_PUBLISHED) {
+            System.getLogger(HlsStreams.class.getName()).log(System.Logger.Level.WARNING,
+                    "node {0}: no HLS for published {1}: already {2} published streams have it (MAX_PUBLISHED)",
+                    nodeId, streamGuid, MAX_PUBLISHED);
+            return Optional.empty();
+        }
+        long start = Math.max(Instant.now().getEpochSecond(), nextStart.getOrDefault(streamGuid, 0L));
+        PublishedHls hls = new PublishedHls(nodeId + "-" + streamGuid, streamName(streamGuid), start);
+        published.put(streamGuid, hls);
+        return Optional.of(hls);
+    }
+
+    /** The publish ended: its HLS stops and its playlist is gone (404). */
+    synchronized void stopPublished(String streamGuid) {
+        PublishedHls hls = published.remove(streamGuid);
+        if (hls != null) {
+            hls.packager().ifPresent(p -> nextStart.put(streamGuid, p.startNumber() + p.elapsedSeconds() / 2 + 2));
+            hls.close();
+        }
+    }
+
+    void upstream(HlsStreams origin) {
+        upstream = origin;
+    }
+
+    /** Whether a published stream's HLS has its first playlist here. */
+    boolean servesPublished(String streamGuid) {
+        PublishedHls hls = published.get(streamGuid);
+        return hls != null && hls.packager().isPresent();
+    }
+
     synchronized boolean stop(String streamGuid) {
         HlsPackager packager = running.remove(streamGuid);
         if (packager == null) {
@@ -75,6 +126,7 @@ final class HlsStreams {
     synchronized void closeAll() {
         closed = true;
         Set.copyOf(running.keySet()).forEach(this::stop);
+        Set.copyOf(published.keySet()).forEach(this::stopPublished);
     }
 
     Set<String> streams() {
@@ -110,8 +162,23 @@ final class HlsStreams {
     private Optional<Target> target(String streamGuid, boolean playlist, String fileName) {
         HlsPackager packager = running.get(streamGuid);
         if (packager == null) {
-            return Optional.empty();
+            PublishedHls hls = published.get(streamGuid);
+            packager = hls == null ? null : hls.packager().orElse(null);
         }
+        if (packager == null) {
+            HlsStreams origin = upstream;
+            return origin == null ? Optional.empty() : origin.publishedTarget(streamGuid, playlist, fileName);
+        }
+        return file(packager, streamGuid, playlist, fileName);
+    }
+
+    private Optional<Target> publishedTarget(String streamGuid, boolean playlist, String fileName) {
+        PublishedHls hls = published.get(streamGuid);
+        return hls == null ? Optional.empty()
+                : hls.packager().flatMap(p -> file(p, streamGuid, playlist, fileName));
+    }
+
+    private static Optional<Target> file(HlsPackager packager, String streamGuid, boolean playlist, String fileName) {
         Path file = packager.dir().resolve(fileName);
         return Files.isRegularFile(file) ? Optional.of(new Target(streamGuid, playlist, file)) : Optional.empty();
     }

@@ -7,6 +7,7 @@ import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
 import java.util.function.Consumer;
+import java.util.function.Function;
 import org.smproxy.sim.NodeException.Reason;
 
 /** The publish side of a node: at most one WHIP session per stream, each feeding that stream's relay. */
@@ -16,11 +17,16 @@ final class Ingest {
     private final ConcurrentMap<String, WhipSession> sessions = new ConcurrentHashMap<>();
     private final ConcurrentMap<String, StreamRelay> relays = new ConcurrentHashMap<>();
     private final Consumer<String> onUnpublished;
+    private final Function<String, Optional<PublishedHls>> hlsFor;
 
-    /** @param onUnpublished told the stream GUID whenever a publish ends, however it ends */
-    Ingest(SimMedia media, Consumer<String> onUnpublished) {
+    /**
+     * @param onUnpublished told the stream GUID whenever a publish ends, however it ends
+     * @param hlsFor        the HLS a new publish feeds with its frames, if the node makes one for it
+     */
+    Ingest(SimMedia media, Consumer<String> onUnpublished, Function<String, Optional<PublishedHls>> hlsFor) {
         this.media = media;
         this.onUnpublished = onUnpublished;
+        this.hlsFor = hlsFor;
     }
 
     /** Starts a publish and returns the non-trickle answer; the stream counts as published from here on. */
@@ -32,7 +38,9 @@ final class Ingest {
             throw new NodeException(Reason.ALREADY_PUBLISHING, "stream " + streamGuid + " is already publishing");
         }
         try {
-            return session.answer(offerSdp);
+            String answer = session.answer(offerSdp);
+            relay.hls(hlsFor.apply(streamGuid).orElse(null));
+            return answer;
         } catch (SdpException e) {
             drop(session);
             throw new NodeException(Reason.BAD_OFFER, "invalid offer SDP: " + e.getMessage());
@@ -49,7 +57,7 @@ final class Ingest {
             return false;
         }
         session.close();
-        onUnpublished.accept(streamGuid);
+        ended(streamGuid);
         return true;
     }
 
@@ -87,7 +95,15 @@ final class Ingest {
         boolean wasLive = sessions.remove(session.streamGuid(), session);
         session.close();
         if (wasLive) {
-            onUnpublished.accept(session.streamGuid());
+            ended(session.streamGuid());
         }
+    }
+
+    private void ended(String streamGuid) {
+        StreamRelay relay = relays.get(streamGuid);
+        if (relay != null) {
+            relay.hls(null);
+        }
+        onUnpublished.accept(streamGuid);
     }
 }

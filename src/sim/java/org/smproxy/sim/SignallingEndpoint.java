@@ -19,6 +19,7 @@ import javax.websocket.Session;
  */
 final class SignallingEndpoint extends Endpoint implements MessageHandler.Whole<String> {
 
+    private static final System.Logger LOG = System.getLogger(SignallingEndpoint.class.getName());
     private final Signalling signalling;
     private volatile Session session;
     private volatile String scope;
@@ -116,8 +117,13 @@ final class SignallingEndpoint extends Endpoint implements MessageHandler.Whole<
             if (channel != null) {
                 signalling.handedOff(this); // still told of unpublishes once the socket is gone
             }
+        } else if (!msg.has("mute") && !msg.has("unsubscribe") && !msg.has("stop")) {
+            // Shared objects, metadata sends and the like are not simulated; ignored, as Red5 ignores noise, and the
+            // session goes on. mute, unsubscribe and stop are taken without an answer (SDK 14's unsubscribe() completes
+            // without one; the player's session ends with its peer or socket).
+            LOG.log(System.Logger.Level.DEBUG, "node {0}: message not simulated, ignored: {1}", signalling.node().id(),
+                    msg.fieldNames().hasNext() ? msg.fieldNames().next() : "{}");
         }
-        // Anything else (shared objects, metadata sends) is not simulated and is ignored, as Red5 ignores noise.
     }
 
     @Override

@@ -38,12 +38,18 @@ public final class SimNode implements AutoCloseable {
         }
         this.origin = origin;
         this.signalling = new Signalling(this, origin == null ? null : origin.signalling);
-        this.ingest = new Ingest(media, signalling::unpublished);
+        this.hls = new HlsStreams(config.id(), config.apps());
+        if (origin != null) {
+            hls.upstream(origin.hls); // an edge carries its origin's published streams, HLS too
+        }
+        this.ingest = new Ingest(media, guid -> {
+            signalling.unpublished(guid);
+            hls.stopPublished(guid);
+        }, guid -> hls.startPublished(guid));
         this.egress = new Egress(media);
         this.server = new NodeHttpServer(config.id(), config.bindAddress(), config.httpPort(), new NodeServlet(this));
         signalling.install(server.context());
         this.heartbeat = config.proxyBase() == null ? null : new Heartbeat(this);
-        this.hls = new HlsStreams(config.id(), config.apps());
         HlsFilter.install(server.context(), hls, config.hlsToken());
     }
 

@@ -21,6 +21,8 @@ final class StreamRelay implements VideoTrackSink {
     private final CustomVideoSource source = new CustomVideoSource();
     private final VideoTrack track;
     private final AtomicLong frames = new AtomicLong();
+    /** The stream's HLS while it is published, fed the same frames; null when none runs. */
+    private volatile PublishedHls hls;
 
     StreamRelay(PeerConnectionFactory factory, String streamGuid) {
         this.streamGuid = streamGuid;
@@ -31,11 +33,19 @@ final class StreamRelay implements VideoTrackSink {
     public void onVideoFrame(VideoFrame frame) {
         frames.incrementAndGet();
         try {
+            PublishedHls tap = hls;
+            if (tap != null) {
+                tap.offer(frame);
+            }
             source.pushFrame(frame);
         } finally {
             // The sink hands over a copied buffer holding one reference; pushFrame took its own.
             frame.release();
         }
+    }
+
+    void hls(PublishedHls packager) {
+        hls = packager;
     }
 
     VideoTrack track() {

@@ -9,7 +9,10 @@ import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 import org.smproxy.browser.Browser.Page;
@@ -22,9 +25,12 @@ import org.smproxy.testing.ProxiedCluster;
  * hls.js (npm {@code hls.js}, fetched by {@code scripts/fetch-web-deps.sh}) in headless Chromium plays live HLS
  * through the proxy from an https page of another origin: simulated edges serve real live HLS (ffmpeg, H.264), the
  * proxy picks one, rewrites the playlist and caches; when that edge dies mid-playback, playback goes on from the
- * other edge. No WebRTC here, but Chromium and ffmpeg are needed.
+ * other edge. And the path an operator uses: a camera published with WHIP through the proxy plays as HLS through the
+ * proxy (the simulated origin makes HLS of what it receives, as Red5 does). Chromium, ffmpeg and, for the second,
+ * WebRTC: run under the network namespace.
  */
-@Timeout(180)
+@Timeout(240)
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class BrowserHlsIT {
 
     static final String SECRET = "browser-hls-nodes";
@@ -73,6 +79,32 @@ class BrowserHlsIT {
     }
 
     @Test
+    @Order(1)
+    void aCameraPublishedWithWhipThroughTheProxyPlaysAsHlsThroughTheProxy() throws Exception {
+        String guid = "live/webcam";
+        Page publisher = browser.open(pages.https("test.html"));
+        PageResults.ok(publisher, publisher.call("publish", proxy + "/as/v1/proxy/whip/" + guid,
+                PageResults.params("nodeGroup", "ng1"), Map.of()));
+        await().atMost(Duration.ofSeconds(30)).until(() -> fixture.origin.framesDecoded(guid) > 30);
+        Page viewer = browser.open(pages.https("hls-test.html"));
+        String url = proxy + "/as/v1/proxy/hls/" + guid + ".m3u8?nodeGroup=ng1";
+        // the origin's first 2 s segment comes a few seconds after the first frames
+        await().atMost(Duration.ofSeconds(30)).until(() -> org.smproxy.testing.Https.send(fixture.proxy.client, "GET",
+                url, null).statusCode() == 200);
+        PageResults.ok(viewer, viewer.call("hlsPlay", url));
+        await().atMost(Duration.ofSeconds(45)).until(() -> number(viewer, "currentTime") > 2
+                && number(viewer, "totalVideoFrames") > 30);
+        assertThat(number(viewer, "videoWidth")).as("the camera's picture, not the 320x240 test pattern")
+                .isNotEqualTo(320.0).isPositive();
+        assertThat(viewer.call("hlsStop")).containsEntry("stopped", true);
+        viewer.close();
+        publisher.close(); // the publisher's peer goes away: the publish ends, and its HLS with it
+        await().atMost(Duration.ofSeconds(20)).until(() -> org.smproxy.testing.Https.send(fixture.proxy.client, "GET",
+                url, null).statusCode() == 404);
+    }
+
+    @Test
+    @Order(2)
     void hlsJsPlaysThroughTheProxyAndSurvivesTheLossOfItsEdge() {
         edges.forEach(SimNode::resetHlsRequests);
         Page page = browser.open(pages.https("hls-test.html"));

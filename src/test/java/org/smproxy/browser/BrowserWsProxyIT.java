@@ -132,10 +132,7 @@ class BrowserWsProxyIT {
         long decoded = longStat(viewer, "framesDecoded");
         await().atMost(MEDIA).until(() -> longStat(viewer, "framesDecoded") > decoded + 30);
 
-        assertThat(ok(viewer, viewer.call("stop"))).containsEntry("stopped", true);
-        await().atMost(Duration.ofSeconds(10)).until(() -> edge.subscriberCount(guid) == 0);
-        assertThat(ok(publisher, publisher.call("stop"))).containsEntry("stopped", true);
-        await().atMost(Duration.ofSeconds(10)).until(() -> !origin.isPublishing(guid));
+        stopAsAnAppDoes(publisher, viewer, edge, guid);
         List.of(publisher, viewer).forEach(Page::close);
     }
 
@@ -169,11 +166,29 @@ class BrowserWsProxyIT {
         long decoded = longStat(viewer, "framesDecoded");
         await().atMost(MEDIA).until(() -> longStat(viewer, "framesDecoded") > decoded + 30);
 
+        stopAsAnAppDoes(publisher, viewer, edge, guid);
+        List.of(publisher, viewer).forEach(Page::close);
+    }
+
+    /**
+     * As an app stops: the publisher's unpublish() is awaited (after the hand-off it goes over the data channel) and
+     * answered with "<stream> stopping" within a second; the viewer, still playing, is told UnpublishNotify; then
+     * the viewer stops; nothing is left in the proxy or on the nodes.
+     */
+    private static void stopAsAnAppDoes(Page publisher, Page viewer, SimNode edge, String guid) {
+        Map<String, Object> stopped = ok(publisher, publisher.call("stop"));
+        assertThat(stopped).containsEntry("stopped", true);
+        @SuppressWarnings("unchecked")
+        Map<String, Object> answered = (Map<String, Object>) stopped.get("answered");
+        assertThat(answered).as("the node answered the unpublish").containsEntry("answered", true)
+                .containsEntry("over", "datachannel");
+        assertThat(((Number) answered.get("ms")).longValue()).isLessThan(1000);
+        await().atMost(Duration.ofSeconds(10)).until(() -> !origin.isPublishing(guid));
+        await().atMost(Duration.ofSeconds(10)).until(() -> String.valueOf(PageResults.stats(viewer).get("statusCodes"))
+                .contains("NetStream.Play.UnpublishNotify"));
         assertThat(ok(viewer, viewer.call("stop"))).containsEntry("stopped", true);
         await().atMost(Duration.ofSeconds(10)).until(() -> edge.subscriberCount(guid) == 0);
-        assertThat(ok(publisher, publisher.call("stop"))).containsEntry("stopped", true);
-        await().atMost(Duration.ofSeconds(10)).until(() -> !origin.isPublishing(guid));
-        List.of(publisher, viewer).forEach(Page::close);
+        assertThat(server.core().wsSessions().size()).isZero();
     }
 
     /** An SM 1.x session: the page asks {@code lookup} (the event API) for the node and opens the proxy's socket. */

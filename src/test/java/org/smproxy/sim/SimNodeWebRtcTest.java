@@ -80,6 +80,36 @@ class SimNodeWebRtcTest {
     }
 
     @Test
+    void aPublishedStreamIsLiveHlsOnItsOriginAndEdgesUntilThePublisherLeaves() throws Exception {
+        String guid = "live/hlscam";
+        java.net.http.HttpClient http = java.net.http.HttpClient.newHttpClient();
+        try (SimPublisher publisher = SimPublisher.publish(cluster.media(), origin.whipEndpoint(guid), Map.of(), camera)) {
+            publisher.awaitConnected(CONNECT);
+            // the first 2 s segment, after ffmpeg's start, on a busy machine
+            await().atMost(Duration.ofSeconds(30)).until(() -> get(http, edge.hlsUrl(guid)).statusCode() == 200);
+            String playlist = get(http, edge.hlsUrl(guid)).body();
+            assertThat(playlist).startsWith("#EXTM3U").contains("#EXT-X-TARGETDURATION:2").contains("hlscam_");
+            String segment = playlist.lines().filter(l -> l.endsWith(".ts")).reduce((x, y) -> y).orElseThrow();
+            java.net.http.HttpResponse<byte[]> ts = http.send(java.net.http.HttpRequest.newBuilder(
+                    edge.hlsUrl(guid).resolve(segment)).build(), java.net.http.HttpResponse.BodyHandlers.ofByteArray());
+            assertThat(ts.statusCode()).isEqualTo(200);
+            assertThat(ts.body().length).isGreaterThan(10_000);
+            assertThat(ts.body()[0]).as("an MPEG-TS sync byte").isEqualTo((byte) 0x47);
+            assertThat(get(http, origin.hlsUrl(guid)).statusCode()).as("the origin serves it too").isEqualTo(200);
+            // live: the window moves on as the publisher's frames keep coming
+            await().atMost(Duration.ofSeconds(15)).until(() -> !segment.equals(get(http, edge.hlsUrl(guid)).body().lines()
+                    .filter(l -> l.endsWith(".ts")).reduce((x, y) -> y).orElse(segment)));
+            assertThat(publisher.delete()).isEqualTo(200);
+        }
+        await().atMost(Duration.ofSeconds(10)).until(() -> get(http, edge.hlsUrl(guid)).statusCode() == 404
+                && get(http, origin.hlsUrl(guid)).statusCode() == 404);
+    }
+
+    private static java.net.http.HttpResponse<String> get(java.net.http.HttpClient http, URI url) throws Exception {
+        return http.send(java.net.http.HttpRequest.newBuilder(url).build(), java.net.http.HttpResponse.BodyHandlers.ofString());
+    }
+
+    @Test
     void allInOnePlaysWhatItIngests() throws Exception {
         SimNode aio = cluster.startAllInOne("aio-1");
         String guid = "live/room1/cam";

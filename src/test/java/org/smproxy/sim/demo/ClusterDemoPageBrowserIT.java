@@ -96,7 +96,7 @@ class ClusterDemoPageBrowserIT {
     void playsTheNodesHlsThroughTheBalancer() {
         Page page = open();
         assertThat(page.script("return typeof window.Hls;")).as("hls.js packaged from target/web-deps").isEqualTo("function");
-        click(page, "play-hls");
+        click(page, "play-hls-pattern");
         await().atMost(Duration.ofSeconds(60)).until(() -> renderedFrames(page) > 30);
         awaitText(page, "play-node", "over HLS from edge-");
         assertThat(text(page, "play-url")).contains(script.loadBalancer() + "/as/v1/proxy/hls/");

@@ -99,10 +99,26 @@ class DemoPageBrowserIT {
     }
 
     @Test
+    void playsTheCameraJustPublishedAsHlsThroughTheProxy() {
+        Page page = browser.open(URI.create(demo.pageUrl()));
+        setUp(page, "hlsdemo", "whip");
+        click(page, "publish");
+        awaitText(page, "publish-node", "Published to origin-1");
+        click(page, "play-hls");
+        await().atMost(Duration.ofSeconds(60)).until(() -> renderedFrames(page) > 30);
+        awaitText(page, "play-node", "Playing live/hlsdemo over HLS from edge-");
+        assertThat(text(page, "play-url")).contains("/as/v1/proxy/hls/live/hlsdemo.m3u8");
+        click(page, "stop");
+        click(page, "unpublish");
+        awaitStreamGone("live/hlsdemo");
+        page.close();
+    }
+
+    @Test
     void playsTheNodesHlsThroughTheProxyWithHlsJs() {
         Page page = browser.open(URI.create(demo.pageUrl()));
         assertThat(page.script("return typeof window.Hls;")).as("hls.js packaged from target/web-deps").isEqualTo("function");
-        click(page, "play-hls");
+        click(page, "play-hls-pattern");
         await().atMost(Duration.ofSeconds(40)).until(() -> renderedFrames(page) > 30);
         awaitText(page, "play-node", "over HLS from edge-");
         awaitText(page, "play-stats", "segment(s) loaded");
