@@ -103,6 +103,7 @@ final class Soak {
     final Tally hls = new Tally("HLS GET");
     final Tally heartbeat = new Tally("heartbeat");
     final Tally wsOpen = new Tally("WebSocket open");
+    final List<Tally> tallies = List.of(whepPost, whepPatch, whepDelete, hls, heartbeat, wsOpen);
     final LongAdder wsCleanClose = new LongAdder();
     final LongAdder wsUnexpectedClose = new LongAdder();
     final LongAdder wsSent = new LongAdder();
@@ -540,8 +541,10 @@ final class Soak {
                     + " viewers, a node down %d s of every %d s; one line a minute%n", minutes, whepRate, wsRate,
                     s.wsLifeSeconds, viewers, flapDown, flapEvery);
             System.out.println(String.join(" ", COLUMNS));
-            long unexpectedSoFar = 0;
-            long failoversSoFar = 0;
+            Delta unexpectedDelta = new Delta();
+            Delta failoverDelta = new Delta();
+            Delta echoedDelta = new Delta();
+            Delta bytesDelta = new Delta();
             for (int m = 1; ; m++) {
                 long due = start + (long) (m * 60e9);
                 if (due > end) {
@@ -561,14 +564,13 @@ final class Soak {
                 Histogram lat = s.postLatency.getIntervalHistogram();
                 s.postLatencyAll.add(lat);
                 long unexpected = s.unexpectedTotal();
-                long[] row = {m, heap[0], heap[1], g.get("smproxy_netty_direct_memory_bytes").longValue(), heap[2], proc(pid, "Threads"), fds(pid), g.get("smproxy_ws_sessions").longValue(),
+                long[] row = {m, heap[0], heap[1], g.get("smproxy_netty_direct_memory_bytes").longValue(), heap[2],
+                    proc(pid, "Threads"), fds(pid), g.get("smproxy_ws_sessions").longValue(),
                     // the scrape that reads the gauge is itself in flight
                     g.get("smproxy_requests_in_flight").longValue() - 1, g.get("smproxy_hls_cache_bytes").longValue(),
-                    del[0], lat.getValueAtPercentile(99) / 1000, wsO[0], s.wsEchoedMinute(), h[0],
-                    s.hlsBytesMinute(), hb[0], failovers - failoversSoFar,
-                    post[4] + patch[4] + del[4] + wsO[4] + h[4] + hb[4], unexpected - unexpectedSoFar};
-                unexpectedSoFar = unexpected;
-                failoversSoFar = failovers;
+                    del[0], lat.getValueAtPercentile(99) / 1000, wsO[0], echoedDelta.since(s.wsEchoed.sum()), h[0],
+                    bytesDelta.since(s.hlsBytes.sum()), hb[0], failoverDelta.since(failovers),
+                    post[4] + patch[4] + del[4] + wsO[4] + h[4] + hb[4], unexpectedDelta.since(unexpected)};
                 s.failoversTotal = failovers;
                 rows.add(row);
                 String line = String.join(" ", cells(row));
@@ -603,26 +605,20 @@ final class Soak {
         }
     }
 
-    private long echoedLast;
-    private long bytesLast;
+    /** A running total's growth since the last look: one a minute per figure. */
+    static final class Delta {
+        private long last;
 
-    long wsEchoedMinute() {
-        long n = wsEchoed.sum();
-        long d = n - echoedLast;
-        echoedLast = n;
-        return d;
-    }
-
-    long hlsBytesMinute() {
-        long n = hlsBytes.sum();
-        long d = n - bytesLast;
-        bytesLast = n;
-        return d;
+        long since(long now) {
+            long d = now - last;
+            last = now;
+            return d;
+        }
     }
 
     long unexpectedTotal() {
         long n = 0;
-        for (Tally t : List.of(whepPost, whepPatch, whepDelete, hls, heartbeat, wsOpen)) {
+        for (Tally t : tallies) {
             for (LongAdder v : t.unexpected.values()) {
                 n += v.sum();
             }
@@ -693,7 +689,7 @@ final class Soak {
                 postLatencyAll.getMaxValue() / 1000.0));
         long faultBad = 0;
         StringBuilder faults = new StringBuilder();
-        for (Tally t : List.of(whepPost, whepPatch, whepDelete, hls, heartbeat, wsOpen)) {
+        for (Tally t : tallies) {
             faultBad += t.faultBad.sum();
             if (t.faultBad.sum() > 0) {
                 faults.append(faults.length() == 0 ? "" : ", ").append(t.name).append(' ').append(t.faultBad.sum());
@@ -703,7 +699,7 @@ final class Soak {
                 + "(%s); these are the failures the test provokes (a session's PATCH or DELETE on the stopped node).%n",
                 faultBad, faults.length() == 0 ? "none" : faults));
         b.append(String.format(Locale.ROOT, "- **Unexpected** (outside those windows): %d.%n", unexpected));
-        for (Tally t : List.of(whepPost, whepPatch, whepDelete, hls, heartbeat, wsOpen)) {
+        for (Tally t : tallies) {
             t.unexpected.forEach((k, v) -> b.append("  - ").append(t.name).append(": ").append(k).append(" × ")
                     .append(v.sum()).append('\n'));
         }

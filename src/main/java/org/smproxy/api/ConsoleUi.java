@@ -1,8 +1,5 @@
 package org.smproxy.api;
 
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.UncheckedIOException;
 import java.util.Map;
 
 import org.smproxy.http.ApiCall;
@@ -29,14 +26,7 @@ public final class ConsoleUi extends ApiHandler {
     }
 
     private static byte[] read(String name) {
-        try (InputStream in = ConsoleUi.class.getResourceAsStream("/org/smproxy/console/" + name)) {
-            if (in == null) {
-                throw new IllegalStateException("the console's " + name + " is missing from the jar");
-            }
-            return in.readAllBytes();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        return JarFiles.read("/org/smproxy/console/" + name);
     }
 
     @Override

@@ -1,9 +1,5 @@
 package org.smproxy.api;
 
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.UncheckedIOException;
-
 import org.smproxy.http.ApiCall;
 import org.smproxy.http.ApiHandler;
 import org.smproxy.http.ErrorDialect;
@@ -19,14 +15,7 @@ public final class OpenApiDocument extends ApiHandler {
 
     public OpenApiDocument() {
         super(ErrorDialect.SM2);
-        try (InputStream in = OpenApiDocument.class.getResourceAsStream(RESOURCE)) {
-            if (in == null) {
-                throw new IllegalStateException(RESOURCE + " is missing from the jar");
-            }
-            document = in.readAllBytes();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        document = JarFiles.read(RESOURCE);
     }
 
     @Override

@@ -26,6 +26,7 @@ import org.smproxy.http.RelayLog;
 public final class JsonLogEncoder extends EncoderBase<ILoggingEvent> {
     private static final JsonFactory JSON = new JsonFactory();
     private static final byte[] NONE = new byte[0];
+    private static final java.util.regex.Pattern NUMBER = java.util.regex.Pattern.compile("-?\\d{1,18}");
 
     @Override
     public byte[] headerBytes() {
@@ -50,7 +51,7 @@ public final class JsonLogEncoder extends EncoderBase<ILoggingEvent> {
             Map<String, String> mdc = event.getMDCPropertyMap();
             if (mdc != null) {
                 for (Map.Entry<String, String> e : mdc.entrySet()) {
-                    if (RelayLog.NUMERIC.contains(e.getKey()) && e.getValue() != null && e.getValue().matches("-?\\d{1,18}")) {
+                    if (RelayLog.NUMERIC.contains(e.getKey()) && e.getValue() != null && NUMBER.matcher(e.getValue()).matches()) {
                         g.writeNumberField(e.getKey(), Long.parseLong(e.getValue()));
                     } else {
                         g.writeStringField(e.getKey(), e.getValue());

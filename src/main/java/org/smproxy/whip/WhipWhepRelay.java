@@ -127,7 +127,7 @@ public final class WhipWhepRelay {
         if (ex != null && ex.route != null && isUpstream(failure)) {
             metrics.nodeError(ex.path.kind().word(), ex.route.node().id());
         }
-        if (ex != null && ex.path != null) {
+        if (ex != null) {
             metrics.record(ex.path.kind().word(), ex.method, e.status(), ex.startNanos);
         }
         return HttpOut.error(e, ErrorDialect.SM2, System.currentTimeMillis()).header(RelayLog.HEADER, requestId);

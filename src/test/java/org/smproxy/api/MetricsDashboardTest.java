@@ -50,11 +50,7 @@ class MetricsDashboardTest {
     @BeforeAll
     static void start() throws Exception {
         edge = new RecordingNode();
-        edge.behave(s -> s.path().endsWith(".m3u8")
-                ? new RecordingNode.Answer(200, Map.of("Content-Type", "application/vnd.apple.mpegurl"),
-                        "#EXTM3U\n#EXT-X-TARGETDURATION:2\n#EXT-X-MEDIA-SEQUENCE:1\n#EXTINF:2.0,\ns_1.ts\n")
-                : s.path().endsWith(".ts") ? new RecordingNode.Answer(200, Map.of("Content-Type", "video/mp2t"), "segment")
-                : RecordingNode.red5(s));
+        edge.behave(RecordingNode::red5WithHls);
         wsNode = new EchoWsNode();
         try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getByName("127.0.0.1"))) {
             closedPort = s.getLocalPort();

@@ -55,10 +55,7 @@ class OpenApiTest {
     @BeforeAll
     static void start() throws Exception {
         node = new RecordingNode();
-        node.behave(s -> s.path().endsWith(".m3u8")
-                ? new RecordingNode.Answer(200, Map.of("Content-Type", "application/vnd.apple.mpegurl"),
-                        "#EXTM3U\n#EXT-X-TARGETDURATION:2\n#EXT-X-MEDIA-SEQUENCE:1\n#EXTINF:2.0,\ncam_1.ts\n")
-                : RecordingNode.red5(s));
+        node.behave(RecordingNode::red5WithHls);
         wsNode = new EchoWsNode();
         proxy = TestProxy.start(Files.createDirectories(dir.resolve("p")), "{\"nodeGroups\":[{\"name\":\"ng1\"}]}",
                 Map.of("proxy.enabled", "true", "api.admin.token", ADMIN, "api.node.secret", SECRET,

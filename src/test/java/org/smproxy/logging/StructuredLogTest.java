@@ -55,10 +55,7 @@ class StructuredLogTest {
         logFile = dir.resolve("proxy.log");
         LogSetup.configure(new ProxyConfig.Logging(ProxyConfig.LogFormat.JSON, "DEBUG", logFile));
         node = new RecordingNode();
-        node.behave(s -> s.path().endsWith(".m3u8")
-                ? new RecordingNode.Answer(200, Map.of("Content-Type", "application/vnd.apple.mpegurl"),
-                        "#EXTM3U\n#EXT-X-TARGETDURATION:2\n#EXTINF:2.0,\ncam_1.ts\n")
-                : RecordingNode.red5(s));
+        node.behave(RecordingNode::red5WithHls);
         proxy = TestProxy.start(Files.createDirectories(dir.resolve("p")), "{\"nodeGroups\":[{\"name\":\"ng1\"}]}",
                 Map.of("proxy.enabled", "true", "api.admin.token", ADMIN, "api.node.secret", SECRET,
                         "proxy.session.secret", SESSION, "cluster.heartbeat.timeout", "10m"));

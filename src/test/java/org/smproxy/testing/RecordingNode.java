@@ -63,6 +63,23 @@ public final class RecordingNode implements AutoCloseable {
         }
     }
 
+    /**
+     * {@link #red5} plus a Red5 edge's HLS of any stream: {@code /<app>/<stream>.m3u8} a one-segment live playlist
+     * naming {@code <stream>_1.ts}, and every {@code .ts} a few bytes of segment.
+     */
+    public static Answer red5WithHls(Seen s) {
+        String path = s.path();
+        if (path.endsWith(".m3u8")) {
+            String stream = path.substring(path.lastIndexOf('/') + 1, path.length() - ".m3u8".length());
+            return new Answer(200, Map.of("Content-Type", "application/vnd.apple.mpegurl"),
+                    "#EXTM3U\n#EXT-X-TARGETDURATION:2\n#EXT-X-MEDIA-SEQUENCE:1\n#EXTINF:2.0,\n" + stream + "_1.ts\n");
+        }
+        if (path.endsWith(".ts")) {
+            return new Answer(200, Map.of("Content-Type", "video/mp2t"), "segment");
+        }
+        return red5(s);
+    }
+
     public void behave(Function<Seen, Answer> answer) {
         behaviour = answer;
     }
