@@ -48,17 +48,21 @@ final class Ffmpeg {
     }
 
     /**
-     * The same HLS output from a published stream's decoded picture: raw I420 frames of {@code width}x{@code height}
+     * The same HLS output from a published stream's decoded media: raw I420 frames of {@code width}x{@code height}
      * read from the FIFO {@code video} as they arrive (timed by the wall clock, so a slow publisher is not played
-     * fast), resampled to 30 fps, with a silent AAC track (the simulated node does not decode the publisher's audio).
+     * fast), resampled to 30 fps, and 16-bit mono PCM at {@code audioRate} from the FIFO {@code audio}, as AAC.
      * 2 s segments, a 5-segment window.
      */
-    static List<String> rawHlsCommand(String name, long startNumber, String video, int width, int height) {
+    static List<String> rawHlsCommand(String name, long startNumber, String video, int width, int height,
+                                      String audio, int audioRate) {
         List<String> cmd = new ArrayList<>(List.of("sh", "-c", WATCHDOG, binary()));
         cmd.addAll(List.of("-hide_banner", "-nostdin", "-loglevel", "warning",
+                // each input is read on its own thread; a short queue keeps a stalled one from piling up the other
+                "-thread_queue_size", "64",
                 "-use_wallclock_as_timestamps", "1", "-f", "rawvideo", "-pix_fmt", "yuv420p",
                 "-video_size", width + "x" + height, "-i", video,
-                "-re", "-f", "lavfi", "-i", "anullsrc=channel_layout=mono:sample_rate=48000",
+                "-thread_queue_size", "64",
+                "-f", "s16le", "-ar", Integer.toString(audioRate), "-ac", "1", "-i", audio,
                 "-map", "0:v", "-map", "1:a",
                 "-vsync", "cfr", "-r", "30",
                 "-c:v", "libx264", "-preset", "ultrafast", "-tune", "zerolatency", "-pix_fmt", "yuv420p",

@@ -27,12 +27,15 @@ public final class SimPublisher implements AutoCloseable {
     private int trickleStatus;
     private boolean deleted;
 
-    private SimPublisher(SimMedia media, SyntheticVideo video, String streamId) {
+    private SimPublisher(SimMedia media, SyntheticVideo video, String streamId, boolean audio) {
         this.pc = media.newPeer(events, false);
         RTCRtpTransceiverInit init = new RTCRtpTransceiverInit();
         init.direction = RTCRtpTransceiverDirection.SEND_ONLY;
         init.streamIds = List.of(streamId);
         pc.addTransceiver(video.track(), init);
+        if (audio) {
+            pc.addTransceiver(media.captureTrack(streamId + "-audio"), init);
+        }
     }
 
     /**
@@ -42,7 +45,13 @@ public final class SimPublisher implements AutoCloseable {
      */
     public static SimPublisher publish(SimMedia media, URI endpoint, Map<String, String> postParams,
                                        SyntheticVideo video) throws IOException, SdpException {
-        SimPublisher p = new SimPublisher(media, video, "publisher");
+        return publish(media, endpoint, postParams, video, false);
+    }
+
+    /** As {@link #publish(SimMedia, URI, Map, SyntheticVideo)}, with an audio track as well when {@code audio}. */
+    public static SimPublisher publish(SimMedia media, URI endpoint, Map<String, String> postParams,
+                                       SyntheticVideo video, boolean audio) throws IOException, SdpException {
+        SimPublisher p = new SimPublisher(media, video, "publisher", audio);
         try {
             p.negotiate(endpoint, postParams);
             return p;

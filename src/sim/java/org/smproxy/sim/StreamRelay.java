@@ -1,6 +1,7 @@
 package org.smproxy.sim;
 
 import dev.onvoid.webrtc.PeerConnectionFactory;
+import dev.onvoid.webrtc.media.audio.AudioTrackSink;
 import dev.onvoid.webrtc.media.video.CustomVideoSource;
 import dev.onvoid.webrtc.media.video.VideoFrame;
 import dev.onvoid.webrtc.media.video.VideoTrack;
@@ -14,6 +15,9 @@ import java.util.concurrent.atomic.AtomicLong;
  * <p>Subscribers therefore re-encode the publisher's picture; keyframe requests from viewers are answered by
  * their own encoder and never reach the publisher, which keeps playback start independent of the ingest.
  * The relay outlives publish sessions so that a republish feeds existing viewers again.
+ *
+ * <p>The publisher's decoded audio goes only to the stream's HLS: WebRTC viewers of a simulated node get the
+ * picture alone (a custom audio source would race the headless module's capture inside libwebrtc).
  */
 final class StreamRelay implements VideoTrackSink {
 
@@ -23,6 +27,7 @@ final class StreamRelay implements VideoTrackSink {
     private final AtomicLong frames = new AtomicLong();
     /** The stream's HLS while it is published, fed the same frames; null when none runs. */
     private volatile PublishedHls hls;
+    private final AudioTrackSink audio = this::onAudio;
 
     StreamRelay(PeerConnectionFactory factory, String streamGuid) {
         this.streamGuid = streamGuid;
@@ -42,6 +47,18 @@ final class StreamRelay implements VideoTrackSink {
             // The sink hands over a copied buffer holding one reference; pushFrame took its own.
             frame.release();
         }
+    }
+
+    /** Decoded audio, on libwebrtc's audio thread: 10 ms of PCM per call. */
+    private void onAudio(byte[] pcm, int bitsPerSample, int sampleRate, int channels, int frames) {
+        PublishedHls tap = hls;
+        if (tap != null) {
+            tap.offerAudio(pcm, bitsPerSample, sampleRate, channels, frames);
+        }
+    }
+
+    AudioTrackSink audioSink() {
+        return audio;
     }
 
     void hls(PublishedHls packager) {

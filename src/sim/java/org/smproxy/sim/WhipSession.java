@@ -6,6 +6,7 @@ import dev.onvoid.webrtc.RTCPeerConnection;
 import dev.onvoid.webrtc.RTCPeerConnectionState;
 import dev.onvoid.webrtc.RTCSdpType;
 import dev.onvoid.webrtc.media.MediaStreamTrack;
+import dev.onvoid.webrtc.media.audio.AudioTrack;
 import dev.onvoid.webrtc.media.video.VideoTrack;
 import java.util.List;
 import java.util.UUID;
@@ -13,7 +14,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
 
-/** One WHIP publisher on a node: the node answers the client's offer and feeds the decoded video to a relay. */
+/** One WHIP publisher on a node: the node answers the client's offer and feeds the decoded media to a relay. */
 final class WhipSession {
 
     private final String streamGuid;
@@ -24,6 +25,7 @@ final class WhipSession {
     private final AtomicBoolean closed = new AtomicBoolean();
     private final CompletableFuture<RTCDataChannel> remoteChannel = new CompletableFuture<>();
     private volatile VideoTrack ingestTrack;
+    private volatile AudioTrack ingestAudio;
 
     /** @param onFailed called (off the signalling thread) when the peer fails and the session should go */
     WhipSession(SimMedia media, String streamGuid, StreamRelay relay, boolean tcp, Consumer<WhipSession> onFailed) {
@@ -34,6 +36,9 @@ final class WhipSession {
             if (track instanceof VideoTrack video && ingestTrack == null) {
                 ingestTrack = video;
                 video.addSink(relay);
+            } else if (track instanceof AudioTrack audio && ingestAudio == null) {
+                ingestAudio = audio;
+                audio.addSink(relay.audioSink());
             }
         });
         events.onState(s -> {
@@ -80,6 +85,10 @@ final class WhipSession {
         VideoTrack track = ingestTrack;
         if (track != null) {
             track.removeSink(relay);
+        }
+        AudioTrack audio = ingestAudio;
+        if (audio != null) {
+            audio.removeSink(relay.audioSink());
         }
         pc.close();
     }

@@ -96,6 +96,14 @@ class BrowserHlsIT {
                 && number(viewer, "totalVideoFrames") > 30);
         assertThat(number(viewer, "videoWidth")).as("the camera's picture, not the 320x240 test pattern")
                 .isNotEqualTo(320.0).isPositive();
+        // and the microphone's sound (Chromium's fake one beeps), not the silence a node without audio would write
+        String playlist = org.smproxy.testing.Https.send(fixture.proxy.client, "GET", url, null).body();
+        String segment = playlist.lines().filter(l -> !l.startsWith("#") && !l.isBlank()).reduce((a, b) -> b)
+                .orElseThrow();
+        byte[] ts = fixture.proxy.client.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(url)
+                .resolve(segment)).build(), java.net.http.HttpResponse.BodyHandlers.ofByteArray()).body();
+        assertThat(org.smproxy.testing.AudioLevel.of(ts).maxDb()).as("loudest audio of a segment through the proxy, dB")
+                .isGreaterThan(-40.0);
         assertThat(viewer.call("hlsStop")).containsEntry("stopped", true);
         viewer.close();
         publisher.close(); // the publisher's peer goes away: the publish ends, and its HLS with it

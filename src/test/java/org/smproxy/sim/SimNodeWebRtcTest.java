@@ -9,6 +9,7 @@ import java.net.URI;
 import java.time.Duration;
 import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
+import org.smproxy.testing.AudioLevel;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -83,7 +84,8 @@ class SimNodeWebRtcTest {
     void aPublishedStreamIsLiveHlsOnItsOriginAndEdgesUntilThePublisherLeaves() throws Exception {
         String guid = "live/hlscam";
         java.net.http.HttpClient http = java.net.http.HttpClient.newHttpClient();
-        try (SimPublisher publisher = SimPublisher.publish(cluster.media(), origin.whipEndpoint(guid), Map.of(), camera)) {
+        try (SimPublisher publisher = SimPublisher.publish(cluster.media(), origin.whipEndpoint(guid), Map.of(), camera,
+                true)) {
             publisher.awaitConnected(CONNECT);
             // the first 2 s segment, after ffmpeg's start, on a busy machine
             await().atMost(Duration.ofSeconds(30)).until(() -> get(http, edge.hlsUrl(guid)).statusCode() == 200);
@@ -95,6 +97,8 @@ class SimNodeWebRtcTest {
             assertThat(ts.statusCode()).isEqualTo(200);
             assertThat(ts.body().length).isGreaterThan(10_000);
             assertThat(ts.body()[0]).as("an MPEG-TS sync byte").isEqualTo((byte) 0x47);
+            // the publisher's audio (the headless capture: a 440 Hz tone), not the silence of a publish without audio
+            assertThat(AudioLevel.of(ts.body()).meanDb()).as("mean audio volume of a segment, dB").isGreaterThan(-40.0);
             assertThat(get(http, origin.hlsUrl(guid)).statusCode()).as("the origin serves it too").isEqualTo(200);
             // live: the window moves on as the publisher's frames keep coming
             await().atMost(Duration.ofSeconds(15)).until(() -> !segment.equals(get(http, edge.hlsUrl(guid)).body().lines()
@@ -103,6 +107,22 @@ class SimNodeWebRtcTest {
         }
         await().atMost(Duration.ofSeconds(10)).until(() -> get(http, edge.hlsUrl(guid)).statusCode() == 404
                 && get(http, origin.hlsUrl(guid)).statusCode() == 404);
+    }
+
+    @Test
+    void aPublishWithoutAudioIsLiveHlsWithSilence() throws Exception {
+        String guid = "live/hlsmute";
+        java.net.http.HttpClient http = java.net.http.HttpClient.newHttpClient();
+        try (SimPublisher publisher = SimPublisher.publish(cluster.media(), origin.whipEndpoint(guid), Map.of(), camera)) {
+            publisher.awaitConnected(CONNECT);
+            // ffmpeg would wait on its audio input for ever if the node did not write silence into it
+            await().atMost(Duration.ofSeconds(30)).until(() -> get(http, origin.hlsUrl(guid)).statusCode() == 200);
+            String segment = get(http, origin.hlsUrl(guid)).body().lines().filter(l -> l.endsWith(".ts"))
+                    .reduce((x, y) -> y).orElseThrow();
+            byte[] ts = http.send(java.net.http.HttpRequest.newBuilder(origin.hlsUrl(guid).resolve(segment)).build(),
+                    java.net.http.HttpResponse.BodyHandlers.ofByteArray()).body();
+            assertThat(AudioLevel.of(ts).maxDb()).as("loudest audio of a segment, dB").isLessThan(-80.0);
+        }
     }
 
     private static java.net.http.HttpResponse<String> get(java.net.http.HttpClient http, URI url) throws Exception {
