@@ -103,15 +103,24 @@ final class Signalling {
         return open.size();
     }
 
-    /** A publish on this node ended: players still on a socket, here or on an edge, are told. */
+    /** A publish on this node ended: its players, on a socket or a data channel, here or on an edge, are told. */
     void unpublished(String streamGuid) {
-        notifyPlayers(streamGuid);
-        downstream.forEach(edge -> edge.notifyPlayers(streamGuid));
+        toPlayers(s -> s.streamUnpublished(streamGuid));
     }
 
-    private void notifyPlayers(String streamGuid) {
-        open.forEach(socket -> socket.streamUnpublished(streamGuid));
-        onChannel.stream().filter(s -> !open.contains(s)).forEach(s -> s.streamUnpublished(streamGuid));
+    /** A frame from a publisher on this node for the stream's players, wherever they are. */
+    void relay(String streamGuid, String frame) {
+        toPlayers(s -> s.relayed(streamGuid, frame));
+    }
+
+    private void toPlayers(java.util.function.Consumer<SignallingEndpoint> action) {
+        forEachSession(action);
+        downstream.forEach(edge -> edge.forEachSession(action));
+    }
+
+    private void forEachSession(java.util.function.Consumer<SignallingEndpoint> action) {
+        open.forEach(action);
+        onChannel.stream().filter(s -> !open.contains(s)).forEach(action);
     }
 
     /** After the node's port died: its sockets are gone whether or not Tomcat reported every close. */

@@ -111,16 +111,21 @@ final class SignallingEndpoint extends Endpoint implements MessageHandler.Whole<
             } else if (publisher != null) {
                 publisher.candidate(msg);
             }
+        } else if (msg.has("send")) {
+            if (publisher != null) {
+                publisher.send(msg.get("send"));
+            }
         } else if (msg.has("switchChannel")) {
             send(WsFrames.status(WsFrames.DATA_CHANNEL_SWITCHED, msg.get("switchChannel").asText("red5pro")));
             switched = true;
             if (channel != null) {
                 signalling.handedOff(this); // still told of unpublishes once the socket is gone
             }
-        } else if (!msg.has("mute") && !msg.has("unsubscribe") && !msg.has("stop")) {
-            // Shared objects, metadata sends and the like are not simulated; ignored, as Red5 ignores noise, and the
-            // session goes on. mute, unsubscribe and stop are taken without an answer (SDK 14's unsubscribe() completes
-            // without one; the player's session ends with its peer or socket).
+        } else if (!msg.has("mute") && !msg.has("log") && !msg.has("unsubscribe") && !msg.has("stop")) {
+            // Shared objects, conference groups and the like are not simulated: ignored, and the session goes on.
+            // Taken silently, as Red5 answers none of them: mute (the simulated media is not muted) and the SDK's
+            // log lines; unsubscribe and stop, which Red5's SDK does not even send (its unsubscribe() stops the
+            // media and closes the connection), in case another client does.
             LOG.log(System.Logger.Level.DEBUG, "node {0}: message not simulated, ignored: {1}", signalling.node().id(),
                     msg.fieldNames().hasNext() ? msg.fieldNames().next() : "{}");
         }
@@ -158,6 +163,18 @@ final class SignallingEndpoint extends Endpoint implements MessageHandler.Whole<
             } catch (IOException | IllegalStateException e) {
                 // the client went away; onClose ends the session
             }
+        }
+    }
+
+    /** From this socket's publisher: to every player of the stream, on this node and its edges. */
+    void relayToPlayers(String streamGuid, String frame) {
+        signalling.relay(streamGuid, frame);
+    }
+
+    void relayed(String streamGuid, String frame) {
+        WsPlaySignal p = player;
+        if (p != null) {
+            p.relayed(streamGuid, frame);
         }
     }
 

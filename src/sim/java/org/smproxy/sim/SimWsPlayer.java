@@ -139,6 +139,13 @@ public final class SimWsPlayer implements AutoCloseable {
         return c != null ? c.await(ChannelFrames.status(code), timeout) : socket.awaitStatus(code, timeout);
     }
 
+    /** A frame from the node matching {@code wanted}, where it now sends them (as {@link #awaitStatus}). */
+    public JsonNode await(java.util.function.Predicate<JsonNode> wanted, Duration timeout)
+            throws IOException, TimeoutException {
+        ChannelFrames c = channel;
+        return c != null ? c.await(wanted, timeout) : socket.await(wanted, timeout);
+    }
+
     public long framesDecoded() { return probe.frames(); }
     /** Average brightness (0–255) of the last decoded frame; compare with the publisher's {@link SyntheticVideo}. */
     public double lastLuma() { return probe.lastLuma(); }

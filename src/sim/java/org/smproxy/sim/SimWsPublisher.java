@@ -148,6 +148,15 @@ public final class SimWsPublisher implements AutoCloseable {
         }
     }
 
+    /** A message where Red5's SDK posts it: the data channel after the hand-off, else the socket. */
+    public void post(ObjectNode message) throws IOException {
+        if (switched && channel != null) {
+            channel.send(message);
+        } else {
+            socket.send(message);
+        }
+    }
+
     public SimWsSocket socket() { return socket; }
     public List<String> statusCodes() { return socket.statusCodes(); }
     public List<JsonNode> frames() { return socket.frames(); }

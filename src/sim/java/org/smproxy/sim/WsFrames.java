@@ -102,6 +102,16 @@ final class WsFrames {
                 .collect(Collectors.joining("\r\n", "", "\r\n"));
     }
 
+    /**
+     * A publisher's {@code send} as its players get it: {@code {"type":"metadata","method":m,"data":d}}, which
+     * Red5's SDK hands to {@code onMetaData} or to the subscriber's send handler by method, on either transport.
+     */
+    static String metadata(String method, JsonNode data) {
+        ObjectNode frame = JSON.createObjectNode().put("type", "metadata").put("method", method);
+        frame.set("data", data == null ? JSON.createObjectNode() : data);
+        return write(frame);
+    }
+
     static JsonNode parse(String text) throws JsonProcessingException {
         return JSON.readTree(text);
     }

@@ -104,6 +104,13 @@ final class WsPlaySignal {
         }
     }
 
+    /** A frame for the players of {@code streamGuid} (a relayed publisher send). */
+    void relayed(String streamGuid, String frame) {
+        if (streamGuid.equals(guid)) {
+            socket.send(frame);
+        }
+    }
+
     /** Ends this socket's subscription, never a WHEP session that happens to share its requestId. */
     void end() {
         WhepSession mine = session;

@@ -14,6 +14,7 @@ import java.util.concurrent.CompletableFuture;
  * once the offer is. Ingest is the WHIP ingest, so frames are counted the same way.
  */
 final class WsPublishSignal {
+    private static final System.Logger LOG = System.getLogger(WsPublishSignal.class.getName());
 
     private final SimNode node;
     private final SignallingEndpoint socket;
@@ -90,6 +91,20 @@ final class WsPublishSignal {
             socket.send(WsFrames.statusMessage(WsFrames.UNPUBLISH_SUCCESS, name + " stopping"));
         }
         end();
+    }
+
+    /**
+     * The SDK's {@code send({method, data})} (stream metadata such as {@code onMetaData}, or any message for the
+     * viewers): relayed to the stream's players while it is live; before that Red5 has no one to give it to.
+     */
+    void send(JsonNode send) {
+        String method = send.path("method").asText("");
+        if (guid == null || method.isEmpty() || session == null) {
+            LOG.log(System.Logger.Level.DEBUG, "node {0}: send before the publish runs, or without a method, dropped",
+                    node.id());
+            return;
+        }
+        socket.relayToPlayers(guid, WsFrames.metadata(method, send.get("data")));
     }
 
     /** Ends this socket's publish, never another publisher's session of the same stream. */

@@ -162,6 +162,11 @@ class SimNodeWebSocketTest {
                      "p-bye", socketOnly)) {
             await().atMost(CONNECT).until(() -> player.framesDecoded() > 10);
             assertThat(player.dataChannelLabels()).isEmpty();
+            // the SDK's send(): the edge's player gets it as Red5's metadata frame
+            publisher.post(send("onMetaData", WsFrames.JSON.createObjectNode().put("deviceOrientation", 90)));
+            JsonNode meta = player.await(f -> "metadata".equals(f.path("type").asText()), CONNECT);
+            assertThat(meta.path("method").asText()).isEqualTo("onMetaData");
+            assertThat(meta.path("data").path("deviceOrientation").asInt()).isEqualTo(90);
             publisher.unpublish();
             assertThat(publisher.statusCodes()).contains(WsFrames.UNPUBLISH_SUCCESS);
             assertThat(origin.isPublishing(guid)).isFalse();
@@ -187,6 +192,12 @@ class SimNodeWebSocketTest {
             await().atMost(CONNECT).until(() -> origin.openSignallingSockets() == 0 && edge.openSignallingSockets() == 0);
             long before = player.framesDecoded();
             await().atMost(CONNECT).until(() -> player.framesDecoded() > before + 10);
+            // after the hand-off a send travels publisher channel -> origin -> edge -> player channel
+            publisher.post(send("chat", WsFrames.JSON.createObjectNode().put("text", "hi")));
+            JsonNode chat = player.await(f -> "chat".equals(f.path("method").asText()), CONNECT);
+            assertThat(chat.path("type").asText()).isEqualTo("metadata");
+            assertThat(chat.path("data").path("text").asText()).isEqualTo("hi");
+            publisher.post(WsFrames.JSON.createObjectNode().put("log", "INFO").put("message", "from the SDK"));
 
             publisher.unpublish(); // over the channel: returns once "dc-bye stopping" came back there
             assertThat(origin.isPublishing(guid)).isFalse();
@@ -215,5 +226,12 @@ class SimNodeWebSocketTest {
     private static <T> T last(List<T> list) {
         assertThat(list).isNotEmpty();
         return list.get(list.size() - 1);
+    }
+
+    /** Red5's SDK's {@code send(method, data)}: {@code {"send":{"method":m,"data":d}}}. */
+    private static com.fasterxml.jackson.databind.node.ObjectNode send(String method, JsonNode data) {
+        com.fasterxml.jackson.databind.node.ObjectNode send = WsFrames.JSON.createObjectNode();
+        send.putObject("send").put("method", method).set("data", data);
+        return send;
     }
 }
