@@ -110,9 +110,10 @@ final class PublishedHls implements AutoCloseable {
             }
             return;
         }
-        audioReceived.addAndGet(frames);
-        if (!audio.offer(mono48k(pcm, sampleRate, channels, frames))) {
-            audioDropped.addAndGet(frames);
+        short[] mono = mono48k(pcm, sampleRate, channels, frames);
+        audioReceived.addAndGet(mono.length);
+        if (!audio.offer(mono)) {
+            audioDropped.addAndGet(mono.length);
         }
     }
 
@@ -198,23 +199,6 @@ final class PublishedHls implements AutoCloseable {
         return Optional.ofNullable(packager);
     }
 
-    long framesWritten() {
-        return written.get();
-    }
-
-    long framesDropped() {
-        return dropped.get();
-    }
-
-    /** Samples (48 kHz) of the publisher's audio taken, and of silence written in gaps. */
-    long audioSamplesReceived() {
-        return audioReceived.get();
-    }
-
-    long silenceSamplesWritten() {
-        return silenceWritten.get();
-    }
-
     @Override
     public void close() {
         closed = true;
@@ -229,6 +213,15 @@ final class PublishedHls implements AutoCloseable {
         if (p != null) {
             p.close();
         }
+        if (started.get()) {
+            LOG.log(Level.INFO, "HLS of published {0} ended: {1} frames written, {2} dropped; audio {3} s received, "
+                    + "{4} s dropped, {5} s of silence filled in", label, written.get(), dropped.get(),
+                    seconds(audioReceived.get()), seconds(audioDropped.get()), seconds(silenceWritten.get()));
+        }
+    }
+
+    private static String seconds(long samples) {
+        return String.format(java.util.Locale.ROOT, "%.1f", samples / (double) AUDIO_RATE);
     }
 
     /**

@@ -17,9 +17,11 @@ import dev.onvoid.webrtc.media.audio.HeadlessAudioDeviceModule;
  * received audio track only while playout pulls audio, so without it a node's sink of a publisher's audio (for its
  * HLS) would never be called. Its capture, which every local audio track of the factory carries, is a 440 Hz tone,
  * so a test publisher's audio can be told from the silence of none. The order is webrtc-java's: playout started
- * and the capture source set after the factory exists, or the capture stays silent. Creating and disposing factories repeatedly is where
- * webrtc-java's native teardown is fragile, so {@link #shared()} hands out one instance that lives until the JVM
- * exits; call sites close their peer connections, never the shared factory.
+ * and the capture source set after the factory exists, or the capture stays silent.
+ *
+ * <p>Creating and disposing factories repeatedly is where webrtc-java's native teardown is fragile, so
+ * {@link #shared()} hands out one instance that lives until the JVM exits; call sites close their peer connections,
+ * never the shared factory.
  */
 public final class SimMedia implements AutoCloseable {
 
@@ -34,6 +36,7 @@ public final class SimMedia implements AutoCloseable {
         audio.initPlayout();
         audio.startPlayout();
         audio.setAudioSource(new Tone(440));
+
         this.closeable = closeable;
     }
 
@@ -87,7 +90,7 @@ public final class SimMedia implements AutoCloseable {
 
         @Override
         public int onPlaybackData(byte[] buffer, int samples, int bytesPerSample, int channels, int sampleRate) {
-            if (bytesPerSample != 2) {
+            if (bytesPerSample != 2 || channels < 1) {
                 return 0;
             }
             int n = Math.min(samples, buffer.length / (2 * channels));
