@@ -8,7 +8,8 @@
 #
 #   --quick       short runs (a smoke test of the harness, about 4 minutes; figures not meant to be kept)
 #   --only        run only these parts (store is not in the default set: the cluster store's cost, redis against
-#                 memory, with a second proxy on :8445 and a redis-server of its own; its table has its own place)
+#                 memory, with a second proxy on :8445 and a redis-server of its own; its table has its own place).
+#                 A run of only some of whep,ws,hls,jmh prints its table but leaves bench/README.md's results alone
 #   --no-profile  skip the JFR profiles of the proxy
 #   --proxy-jar   measure this standalone jar instead of building the working tree's (before/after comparisons)
 #   --no-readme   print the table, leave bench/README.md alone
@@ -411,10 +412,18 @@ echo "meta.seconds=$(($(date +%s) - START_EPOCH))" >>"$RESULTS"
 CMD="bench/run.sh"
 [ $QUICK = 1 ] && CMD="$CMD --quick"
 [ -n "$BEFORE_JAR" ] && CMD="$CMD --before <jar of an earlier build>"
+# The results table is one block for all four parts: a run of only some of them would write it without the others,
+# losing their figures, so only a run of all four replaces it (and last-results.properties).
+FULL=0
+want whep && want ws && want hls && want jmh && FULL=1
 if want whep || want ws || want hls || want jmh; then
   "${TOOL[@]}" report --results "$RESULTS" --jfr "$WORK/jfr" --out "$WORK/table.md" --command "$CMD"
   cat "$WORK/table.md"
-  if [ $README = 1 ]; then
+  if [ $README = 1 ] && [ $FULL = 0 ]; then
+    log "partial run (--only $ONLY): bench/README.md and last-results.properties left as they were;" \
+      "this run's table and results are above (and in $WORK with --keep)"
+  fi
+  if [ $README = 1 ] && [ $FULL = 1 ]; then
     "${TOOL[@]}" report --results "$RESULTS" --jfr "$WORK/jfr" --out "$WORK/table.md" --command "$CMD" \
       --readme "$BENCH/README.md" >/dev/null
     log "table written to bench/README.md"
@@ -431,8 +440,10 @@ if want store; then
     log "cluster store table written to bench/README.md"
   fi
 fi
-if want whep || want ws || want hls || want jmh; then
+if [ $FULL = 1 ]; then
   cp "$RESULTS" "$BENCH/last-results.properties" 2>/dev/null || true
+elif want whep || want ws || want hls || want jmh; then
+  :
 else
   cp "$RESULTS" "$BENCH/last-store-results.properties" 2>/dev/null || true
 fi
