@@ -221,8 +221,10 @@ async function startSocket(side, mode, name, generation, options) {
   addLog(`${side.kind === 'publish' ? 'publisher' : 'player'} socket open ${shorten(url)}`, false);
   const start = side.kind === 'publish' ? publishWs : playWs;
   const session = await start(url, { streamName: name, subscriptionId: id, ...options, ...socketLog(side) });
+  // By generation, not by side.session: the hand-off can complete before this function returns and the caller
+  // stores the session, and the page would then never say that signalling moved to the data channel.
   session.switched.then(() => {
-    if (side.session === session) {
+    if (side.generation === generation) {
       side.switched = true;
       addLog(`${side.kind === 'publish' ? 'publisher' : 'player'} socket closed after switchChannel:`
         + ' signalling goes on over the data channel, media keeps flowing', false);
