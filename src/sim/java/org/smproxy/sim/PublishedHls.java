@@ -79,9 +79,7 @@ final class PublishedHls implements AutoCloseable {
             if (started.compareAndSet(false, true)) {
                 width = b.getWidth() & ~1;
                 height = b.getHeight() & ~1;
-                Thread t = new Thread(this::run, "sim-hls-" + label);
-                t.setDaemon(true);
-                t.start();
+                daemon("sim-hls-" + label, this::run);
             }
             if (b.getWidth() < width || b.getHeight() < height) {
                 dropped.incrementAndGet(); // a smaller picture than the first: not in ffmpeg's fixed input size
