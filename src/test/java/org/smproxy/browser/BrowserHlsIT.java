@@ -102,7 +102,7 @@ class BrowserHlsIT {
                 .orElseThrow();
         byte[] ts = fixture.proxy.client.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(url)
                 .resolve(segment)).build(), java.net.http.HttpResponse.BodyHandlers.ofByteArray()).body();
-        assertThat(org.smproxy.testing.AudioLevel.of(ts).maxDb()).as("loudest audio of a segment through the proxy, dB")
+        assertThat(org.smproxy.sim.AudioLevel.of(ts).maxDb()).as("loudest audio of a segment through the proxy, dB")
                 .isGreaterThan(-40.0);
         assertThat(viewer.call("hlsStop")).containsEntry("stopped", true);
         viewer.close();

@@ -9,7 +9,6 @@ import java.net.URI;
 import java.time.Duration;
 import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
-import org.smproxy.testing.AudioLevel;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -91,7 +90,7 @@ class SimNodeWebRtcTest {
             await().atMost(Duration.ofSeconds(30)).until(() -> get(http, edge.hlsUrl(guid)).statusCode() == 200);
             String playlist = get(http, edge.hlsUrl(guid)).body();
             assertThat(playlist).startsWith("#EXTM3U").contains("#EXT-X-TARGETDURATION:2").contains("hlscam_");
-            String segment = playlist.lines().filter(l -> l.endsWith(".ts")).reduce((x, y) -> y).orElseThrow();
+            String segment = lastSegment(playlist).orElseThrow();
             java.net.http.HttpResponse<byte[]> ts = http.send(java.net.http.HttpRequest.newBuilder(
                     edge.hlsUrl(guid).resolve(segment)).build(), java.net.http.HttpResponse.BodyHandlers.ofByteArray());
             assertThat(ts.statusCode()).isEqualTo(200);
@@ -101,8 +100,8 @@ class SimNodeWebRtcTest {
             assertThat(AudioLevel.of(ts.body()).meanDb()).as("mean audio volume of a segment, dB").isGreaterThan(-40.0);
             assertThat(get(http, origin.hlsUrl(guid)).statusCode()).as("the origin serves it too").isEqualTo(200);
             // live: the window moves on as the publisher's frames keep coming
-            await().atMost(Duration.ofSeconds(15)).until(() -> !segment.equals(get(http, edge.hlsUrl(guid)).body().lines()
-                    .filter(l -> l.endsWith(".ts")).reduce((x, y) -> y).orElse(segment)));
+            await().atMost(Duration.ofSeconds(15)).until(() -> !segment.equals(
+                    lastSegment(get(http, edge.hlsUrl(guid)).body()).orElse(segment)));
             assertThat(publisher.delete()).isEqualTo(200);
         }
         await().atMost(Duration.ofSeconds(10)).until(() -> get(http, edge.hlsUrl(guid)).statusCode() == 404
@@ -117,12 +116,16 @@ class SimNodeWebRtcTest {
             publisher.awaitConnected(CONNECT);
             // ffmpeg would wait on its audio input for ever if the node did not write silence into it
             await().atMost(Duration.ofSeconds(30)).until(() -> get(http, origin.hlsUrl(guid)).statusCode() == 200);
-            String segment = get(http, origin.hlsUrl(guid)).body().lines().filter(l -> l.endsWith(".ts"))
-                    .reduce((x, y) -> y).orElseThrow();
+            String segment = lastSegment(get(http, origin.hlsUrl(guid)).body()).orElseThrow();
             byte[] ts = http.send(java.net.http.HttpRequest.newBuilder(origin.hlsUrl(guid).resolve(segment)).build(),
                     java.net.http.HttpResponse.BodyHandlers.ofByteArray()).body();
             assertThat(AudioLevel.of(ts).maxDb()).as("loudest audio of a segment, dB").isLessThan(-80.0);
         }
+    }
+
+    /** The newest segment of a live playlist. */
+    private static java.util.Optional<String> lastSegment(String playlist) {
+        return playlist.lines().filter(l -> l.endsWith(".ts")).reduce((x, y) -> y);
     }
 
     private static java.net.http.HttpResponse<String> get(java.net.http.HttpClient http, URI url) throws Exception {

@@ -1,4 +1,4 @@
-package org.smproxy.testing;
+package org.smproxy.sim;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -8,7 +8,10 @@ import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
-/** ffmpeg's volumedetect over a media segment's audio: how tests tell real audio from the silence of none. */
+/**
+ * ffmpeg's volumedetect over a media segment's audio: how tests tell real audio from the silence of none. The same
+ * ffmpeg the simulated nodes run ({@link Ffmpeg#binary()}, which honours {@code sim.ffmpeg}).
+ */
 public record AudioLevel(double meanDb, double maxDb) {
 
     /** What volumedetect reports for digital silence (and what a segment without sound reads). */
@@ -21,7 +24,7 @@ public record AudioLevel(double meanDb, double maxDb) {
         Path file = Files.createTempFile("segment", ".ts");
         try {
             Files.write(file, segment);
-            Process p = new ProcessBuilder("ffmpeg", "-hide_banner", "-nostdin", "-i", file.toString(),
+            Process p = new ProcessBuilder(Ffmpeg.binary(), "-hide_banner", "-nostdin", "-i", file.toString(),
                     "-map", "0:a:0", "-af", "volumedetect", "-f", "null", "-").redirectErrorStream(true).start();
             String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
             if (!p.waitFor(30, TimeUnit.SECONDS)) {
