@@ -422,8 +422,7 @@ if want whep || want ws || want hls || want jmh; then
   if [ $README = 1 ] && [ $FULL = 0 ]; then
     log "partial run (--only $ONLY): bench/README.md and last-results.properties left as they were;" \
       "this run's table and results are above (and in $WORK with --keep)"
-  fi
-  if [ $README = 1 ] && [ $FULL = 1 ]; then
+  elif [ $README = 1 ]; then
     "${TOOL[@]}" report --results "$RESULTS" --jfr "$WORK/jfr" --out "$WORK/table.md" --command "$CMD" \
       --readme "$BENCH/README.md" >/dev/null
     log "table written to bench/README.md"
@@ -442,9 +441,7 @@ if want store; then
 fi
 if [ $FULL = 1 ]; then
   cp "$RESULTS" "$BENCH/last-results.properties" 2>/dev/null || true
-elif want whep || want ws || want hls || want jmh; then
-  :
-else
+elif ! { want whep || want ws || want hls || want jmh; }; then
   cp "$RESULTS" "$BENCH/last-store-results.properties" 2>/dev/null || true
 fi
 log "done in $(($(date +%s) - START_EPOCH)) s"
