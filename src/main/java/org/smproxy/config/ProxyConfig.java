@@ -72,8 +72,12 @@ public record ProxyConfig(
      *
      * @param playlistMaxAge how stale a playlist served from the cache may be: a fraction of a 1 s target duration
      * @param blockingTimeout LL-HLS blocking reloads ({@code _HLS_msn}) wait at the node up to this long
+     * @param tokenWindow    a rewritten playlist's file URLs are signed once per window of this length, so they stay
+     *                       the same from reload to reload and on every replica; each is valid for the window and
+     *                       {@code proxy.session.ttl} past it
      */
-    public record Hls(long cacheBytes, Duration segmentTtl, Duration playlistMaxAge, Duration blockingTimeout) {
+    public record Hls(long cacheBytes, Duration segmentTtl, Duration playlistMaxAge, Duration blockingTimeout,
+                      Duration tokenWindow) {
     }
 
     /**
@@ -229,7 +233,8 @@ public record ProxyConfig(
                         s.integer("proxy.hls.cacheSize", 128 * 1024 * 1024, 1024 * 1024, Integer.MAX_VALUE),
                         s.duration("proxy.hls.segmentTtl", Duration.ofSeconds(30), Duration.ofSeconds(1)),
                         s.duration("proxy.hls.playlistMaxAge", Duration.ofMillis(500), Duration.ZERO),
-                        s.duration("proxy.hls.blockingTimeout", Duration.ofSeconds(12), Duration.ofSeconds(1))),
+                        s.duration("proxy.hls.blockingTimeout", Duration.ofSeconds(12), Duration.ofSeconds(1)),
+                        s.duration("proxy.hls.tokenWindow", Duration.ofHours(1), Duration.ofSeconds(1))),
                 store(s),
                 standalone(s, baseDir),
                 new Listener(

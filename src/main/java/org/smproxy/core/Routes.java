@@ -60,7 +60,8 @@ final class Routes {
         // one cache, both families
         HlsRelay hls = new HlsRelay(core.cluster(), core.hlsCache(), core.sessionTokens(), cfg, core.relayMetrics());
         add(r, admission, "sm2-hls", SM2, hls, "/v1/proxy/hls/*");
-        add(r, admission, "sm2-relay", SM2, limited(admitted(core.whipWhep().endpoint(RelayPath.Shape.SM2), admission), limiter, Kind.OFFERS, "POST"), "/v1/proxy/*");
+        add(r, admission, "sm2-relay", SM2, limited(admitted(withHlsUnderWhep(core.whipWhep().endpoint(RelayPath.Shape.SM2), hls),
+                admission), limiter, Kind.OFFERS, "POST"), "/v1/proxy/*");
         add(r, admission, "sm2-streams", SM2, limited(new StreamsApi(core.cluster()), limiter, Kind.LOOKUPS, null), "/v1/streams/*");
         add(r, admission, "sm2-admin", SM2, limited(new AdminApi(core.cluster(), core.store(), admin, core.nodeTokens(), ErrorDialect.SM2), limiter, Kind.ADMIN, null), "/v1/admin/*");
         add(r, admission, "sm2-nodes", SM2, new HeartbeatApi(core.cluster(), core.store(), nodes, core.nodeTokens(), cfg.nodeAuth(), cfg.heartbeatInterval(),
@@ -86,6 +87,25 @@ final class Routes {
         add(r, admission, "whproxy-relay", ROOT, limited(admitted(core.whipWhep().endpoint(RelayPath.Shape.SM1), admission), limiter, Kind.OFFERS, "POST"),
                 "/*");
         return new RouteTable(r);
+    }
+
+    /**
+     * SM 2.0's relay, with HLS also under its WHEP path: Red5's testbed plays a stream's HLS at
+     * {@code /as/v1/proxy/whep/<app>/<stream>.m3u8}. A GET or HEAD there is no WHEP request, so it goes to the same
+     * HLS relay and cache as {@code /as/v1/proxy/hls/...}, whose rewritten URLs then stay under the WHEP path.
+     */
+    private static Endpoint withHlsUnderWhep(Endpoint relay, HlsRelay hls) {
+        String whep = "/whep";
+        return new Wrapped(relay) {
+            @Override
+            public CompletableFuture<HttpOut> serve(HttpIn in, String path, String within, NodeLeg leg) {
+                boolean read = "GET".equals(in.method()) || "HEAD".equals(in.method());
+                if (read && within != null && within.startsWith(whep + "/") && HlsRelay.servesFile(within)) {
+                    return hls.serve(in, path, within.substring(whep.length()), leg);
+                }
+                return relay.serve(in, path, within, leg);
+            }
+        };
     }
 
     /** A relay whose new sessions (POSTs) wait for a replica that is not shutting down. */

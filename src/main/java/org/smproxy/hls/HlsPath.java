@@ -13,11 +13,18 @@ import org.smproxy.http.ApiException;
  *
  * <pre>
  * entry    {base}/{app}[/{room}...]/{stream}.m3u8
- * routed   {base}/n/{token}/{path on the node}       e.g. {base}/n/eyJ.../live/stream1_12.ts
+ * routed   {base}/n/{path on the node}?...&amp;route={token}       e.g. {base}/n/live/stream1_12.ts?route=eyJ...
  * </pre>
+ *
+ * The token rides in the query, not the path, because the path is what players compare: hls.js (1.6 and later)
+ * gives up on a live playlist whose segment under a known sequence number changed its URL, ignoring the query. The
+ * token is the same all through one signing window, so the whole URL is stable from reload to reload and on every
+ * replica; when the window turns, only the query changes.
  */
 record HlsPath(StreamGuid stream, String token, String nodePath) {
     static final String ROUTED = "n/";
+    /** The query parameter carrying a routed URL's token: the proxy's own, never sent to a node. */
+    static final String ROUTE_PARAM = "route";
     /** Only files an HLS player asks for ever go to a node through here. */
     private static final Set<String> EXTENSIONS = Set.of("m3u8", "ts", "m4s", "mp4", "m4a", "m4v", "aac", "ac3", "ec3",
             "vtt", "webvtt", "key", "mp3", "cmfv", "cmfa");
@@ -31,21 +38,32 @@ record HlsPath(StreamGuid stream, String token, String nodePath) {
         return isEntry() || nodePath.endsWith(".m3u8");
     }
 
-    /** @param below the path under the HLS base, without its leading slash */
-    static HlsPath parse(String below) {
-        if (below.startsWith(ROUTED)) {
-            int slash = below.indexOf('/', ROUTED.length());
-            if (slash < 0) {
-                throw new ApiException(404, "expected " + ROUTED + "<token>/<path>");
+    /**
+     * @param below the path under the HLS base, without its leading slash
+     * @param token the request's {@value #ROUTE_PARAM} parameter, or null
+     */
+    static HlsPath parse(String below, String token) {
+        if (token != null) {
+            if (!below.startsWith(ROUTED)) {
+                throw new ApiException(404, "'" + ROUTE_PARAM + "' belongs to the file URLs of a rewritten playlist ("
+                        + ROUTED + "<path>); a stream's playlist is <app>/<stream>.m3u8");
             }
-            String path = below.substring(slash + 1);
+            String path = below.substring(ROUTED.length());
             checkFile(path);
-            return new HlsPath(null, below.substring(ROUTED.length(), slash), "/" + path);
+            return new HlsPath(null, token, "/" + path);
         }
         if (!below.endsWith(".m3u8")) {
-            throw new ApiException(404, "expected <app>/<stream>.m3u8");
+            throw new ApiException(404, below.startsWith(ROUTED)
+                    ? "this file URL has lost its '" + ROUTE_PARAM + "' token: take it from a fresh playlist"
+                    : "expected <app>/<stream>.m3u8");
         }
         return new HlsPath(new StreamGuid(below.substring(0, below.length() - 5)), null, null);
+    }
+
+    /** Whether a path names an HLS file at all (by its extension): what decides a GET under the WHEP path. */
+    static boolean isHlsFile(String path) {
+        int dot = path.lastIndexOf('.');
+        return dot > path.lastIndexOf('/') && EXTENSIONS.contains(path.substring(dot + 1).toLowerCase(Locale.ROOT));
     }
 
     private static void checkFile(String path) {

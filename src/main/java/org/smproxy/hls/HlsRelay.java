@@ -5,6 +5,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.CompletableFuture;
+import java.util.zip.CRC32C;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -42,9 +43,11 @@ public final class HlsRelay implements Endpoint {
     private final ClusterModel cluster;
     private final EdgePicker edges;
     private final HlsCache cache;
-    private final RouteTokens tokens;
+    private final HlsUrls urls;
     private final ProxyConfig config;
     private final RelayMetrics metrics;
+    private final String playlistCacheControl;
+    private final String segmentCacheControl;
 
     /** @param cache the server's one HLS cache, shared by both URL families */
     public HlsRelay(ClusterModel cluster, HlsCache cache, RouteTokens tokens, ProxyConfig config, RelayMetrics metrics) {
@@ -52,8 +55,14 @@ public final class HlsRelay implements Endpoint {
         this.cluster = cluster;
         this.edges = new EdgePicker(cluster);
         this.cache = cache;
-        this.tokens = tokens;
+        this.urls = new HlsUrls(tokens, config.hls().tokenWindow());
         this.config = config;
+        // HTTP counts whole seconds: a sub-second playlist age rounds up, so a cache in front of the proxy holds a
+        // live playlist about as long as the proxy's own cache does; zero keeps it from being stored stale.
+        long playlistSeconds = (config.hls().playlistMaxAge().toMillis() + 999) / 1000;
+        this.playlistCacheControl = playlistSeconds == 0 ? "no-cache" : "public, max-age=" + playlistSeconds;
+        // a node writes a segment once and never rewrites it under the same name while it is in the window
+        this.segmentCacheControl = "public, max-age=" + config.hls().segmentTtl().toSeconds() + ", immutable";
     }
 
     /** One request and what the steps found out about it. */
@@ -69,10 +78,10 @@ public final class HlsRelay implements Endpoint {
         Node node;
         String prefix;
 
-        Call(HttpIn in, HlsPath path, Query query, String base, String requestId) {
+        Call(HttpIn in, String below, Query query, String base, String requestId) {
             this.requestId = requestId;
             this.in = in;
-            this.path = path;
+            this.path = HlsPath.parse(below, query.get(HlsPath.ROUTE_PARAM));
             this.query = query;
             this.nodeQuery = join(query, true);
             this.base = base;
@@ -91,6 +100,11 @@ public final class HlsRelay implements Endpoint {
     @Override
     public int maxBodyBytes() {
         return 0; // GET and HEAD only
+    }
+
+    /** Whether a path below another relay's mapping is an HLS file this relay should answer instead. */
+    public static boolean servesFile(String path) {
+        return HlsPath.isHlsFile(path);
     }
 
     @Override
@@ -114,7 +128,7 @@ public final class HlsRelay implements Endpoint {
             }
             String info = within == null ? "" : within.substring(1);
             String base = within == null ? path : path.substring(0, path.length() - within.length());
-            call = new Call(in, HlsPath.parse(info), Query.parse(in.rawQuery()), base, requestId);
+            call = new Call(in, info, Query.parse(in.rawQuery()), base, requestId);
         } catch (RuntimeException e) {
             return CompletableFuture.completedFuture(refuse(in, e));
         }
@@ -174,10 +188,7 @@ public final class HlsRelay implements Endpoint {
             path = "/" + call.path.stream().value() + ".m3u8";
             call.prefix = "/" + call.path.stream().scope() + "/";
         } else {
-            RouteTokens.Route r = tokens.verify(call.path.token(), KIND);
-            if (!call.path.nodePath().startsWith(r.nodeResource())) {
-                throw new ApiException(403, "this playlist's token does not cover " + call.path.nodePath());
-            }
+            RouteTokens.Route r = urls.verify(call.path);
             call.node = cluster.findById(r.nodeId()).filter(Node::servesExistingSessions).orElseThrow(() -> new ApiException(404,
                     "the edge this playlist came from has left the cluster: reload the stream's playlist"));
             path = call.path.nodePath();
@@ -189,13 +200,16 @@ public final class HlsRelay implements Endpoint {
 
     private HttpOut respond(Call call, HlsCache.Entry entry) {
         boolean playlist = call.path.isPlaylist();
-        String cacheControl = playlist ? "no-cache" : "public, max-age=" + config.hls().segmentTtl().toSeconds();
         String type = entry.contentType() != null ? entry.contentType() : typeOf(call);
-        String inm = call.in.header("If-None-Match");
-        if (inm != null && (inm.equals(entry.etag()) || inm.equals("*"))) {
-            return new HttpOut(304).header("ETag", entry.etag()).header("Cache-Control", cacheControl);
-        }
+        // A playlist's tag is that of the bytes served, since its URLs are ours: the node's tag stays the same when
+        // the signing window turns, and a player answered 304 then would keep URLs that later expire.
         byte[] body = playlist ? rewrite(call, entry) : entry.body();
+        String etag = playlist ? etagOf(body) : entry.etag();
+        String cacheControl = playlist ? playlistCacheControl : segmentCacheControl;
+        String inm = call.in.header("If-None-Match");
+        if (inm != null && (inm.equals(etag) || inm.equals("*"))) {
+            return new HttpOut(304).header("ETag", etag).header("Cache-Control", cacheControl);
+        }
         String range = playlist ? null : call.in.header("Range");
         if (range != null && range.startsWith("bytes=") && !range.contains(",")) {
             long[] r = parseRange(range.substring(6), body.length);
@@ -205,11 +219,11 @@ public final class HlsRelay implements Endpoint {
             }
             int from = (int) r[0];
             int to = (int) r[1];
-            return headers(new HttpOut(206), entry, cacheControl, type, "bytes")
+            return headers(new HttpOut(206), etag, cacheControl, type, "bytes")
                     .header("Content-Range", "bytes " + from + "-" + to + "/" + body.length)
                     .body(served(java.util.Arrays.copyOfRange(body, from, to + 1)));
         }
-        return headers(new HttpOut(200), entry, cacheControl, type, playlist ? "none" : "bytes").body(served(body));
+        return headers(new HttpOut(200), etag, cacheControl, type, playlist ? "none" : "bytes").body(served(body));
     }
 
     private byte[] served(byte[] body) {
@@ -217,34 +231,25 @@ public final class HlsRelay implements Endpoint {
         return body;
     }
 
-    private static HttpOut headers(HttpOut out, HlsCache.Entry entry, String cacheControl, String type, String ranges) {
-        return out.header("ETag", entry.etag()).header("Cache-Control", cacheControl).header("Content-Type", type)
+    private static HttpOut headers(HttpOut out, String etag, String cacheControl, String type, String ranges) {
+        return out.header("ETag", etag).header("Cache-Control", cacheControl).header("Content-Type", type)
                 .header("Accept-Ranges", ranges);
     }
 
-    /** Every URI on the edge, under the playlist's own folder, becomes a proxy URL carrying a token for that edge. */
+    private static String etagOf(byte[] body) {
+        CRC32C crc = new CRC32C();
+        crc.update(body);
+        return "\"" + Long.toHexString(crc.getValue()) + "-" + body.length + "\"";
+    }
+
+    /** Every URI on the edge, under the playlist's own folder, becomes a proxy URL that routes itself there. */
     private byte[] rewrite(Call call, HlsCache.Entry entry) {
         Node node = call.node;
-        String token = tokens.issue(new RouteTokens.Route(node.id(), KIND, call.prefix));
-        String auth = join(call.query, false);
         URI playlistUri = URI.create("http://" + node.upstreamHost(config.usePrivateAddress()) + ":" + node.httpPort()
                 + (call.path.isEntry() ? "/" + call.path.stream().value() + ".m3u8" : call.path.nodePath()));
+        HlsUrls.Signer signer = urls.signer(node.id(), playlistUri, call.prefix, call.base, join(call.query, false));
         String text = new String(entry.body(), StandardCharsets.UTF_8);
-        String rewritten = PlaylistRewriter.rewrite(text, playlistUri, uri -> {
-            boolean sameNode = uri.getHost() != null && uri.getHost().equals(playlistUri.getHost())
-                    && uri.getPort() == playlistUri.getPort();
-            String path = uri.getRawPath();
-            if (!sameNode || path == null || !path.startsWith(call.prefix)) {
-                return null;
-            }
-            String query = uri.getRawQuery();
-            StringBuilder q = new StringBuilder(query == null ? "" : query);
-            if (!auth.isEmpty()) {
-                q.append(q.length() == 0 ? "" : "&").append(auth);
-            }
-            return call.base + "/" + HlsPath.ROUTED + token + path + (q.length() == 0 ? "" : "?" + q);
-        });
-        return rewritten.getBytes(StandardCharsets.UTF_8);
+        return PlaylistRewriter.rewrite(text, playlistUri, signer::toProxy).getBytes(StandardCharsets.UTF_8);
     }
 
     /**
@@ -254,7 +259,8 @@ public final class HlsRelay implements Endpoint {
     private static String join(Query query, boolean forNode) {
         StringBuilder q = new StringBuilder();
         for (Query.Pair p : query.pairs()) {
-            boolean take = forNode ? !SelectionParams.PROXY_ONLY.contains(p.key()) : AUTH.contains(p.key());
+            boolean take = forNode ? !SelectionParams.PROXY_ONLY.contains(p.key()) && !HlsPath.ROUTE_PARAM.equals(p.key())
+                    : AUTH.contains(p.key());
             if (take) {
                 q.append(q.length() == 0 ? "" : "&").append(p.raw());
             }

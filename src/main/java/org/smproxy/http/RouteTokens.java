@@ -50,15 +50,33 @@ public final class RouteTokens {
                     + " only this replica can serve their PATCH and DELETE (set the same secret on every replica)");
         }
         this.algorithm = Algorithm.HMAC256(key.getBytes(StandardCharsets.UTF_8));
-        this.verifier = JWT.require(algorithm).withIssuer(ISSUER).acceptLeeway(5).build();
+        // the injected clock decides expiry too, not only issue
+        this.verifier = ((JWTVerifier.BaseVerification) JWT.require(algorithm).withIssuer(ISSUER).acceptLeeway(5))
+                .build(clock);
         this.ttl = ttl;
         this.clock = clock;
     }
 
     public String issue(Route ref) {
         Instant now = clock.instant();
+        return sign(ref, now, now.plus(ttl));
+    }
+
+    /**
+     * A token that is the same, byte for byte, for every call in one window of {@code bucket} and on every replica
+     * sharing the secret: issued at the window's start rather than now, so a URL carrying it is stable from one
+     * playlist reload to the next and cacheable. It stays valid for the session lifetime past its window's end, so a
+     * URL handed out at the last moment of a window lives as long as any other.
+     */
+    public String issueStable(Route ref, Duration bucket) {
+        long size = bucket.toMillis();
+        Instant start = Instant.ofEpochMilli(Math.floorDiv(clock.millis(), size) * size);
+        return sign(ref, start, start.plus(bucket).plus(ttl));
+    }
+
+    private String sign(Route ref, Instant issuedAt, Instant expiresAt) {
         return JWT.create().withIssuer(ISSUER).withClaim("n", ref.nodeId()).withClaim("k", ref.kind())
-                .withClaim("r", ref.nodeResource()).withIssuedAt(now).withExpiresAt(now.plus(ttl)).sign(algorithm);
+                .withClaim("r", ref.nodeResource()).withIssuedAt(issuedAt).withExpiresAt(expiresAt).sign(algorithm);
     }
 
     /** @throws ApiException 404 for an expired session, 403 for a token this proxy tier did not sign */

@@ -42,7 +42,7 @@ class HlsLiveProxyTest {
     static final String GUID = "live/crowd";
     static final int VIEWERS = 200;
     /** Rewritten segment URIs: the node's path follows the token. */
-    static final Pattern SEGMENT_URI = Pattern.compile("(?m)^(/as/v1/proxy/hls/n/[^/\\s]+(/[^?\\s]+\\.ts)[^\\s]*)$");
+    static final Pattern SEGMENT_URI = Pattern.compile("(?m)^(/as/v1/proxy/hls/n(/[^?\\s]+\\.ts)\\?[^\\s]*)$");
 
     @TempDir
     static Path dir;

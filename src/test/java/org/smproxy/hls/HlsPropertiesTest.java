@@ -27,10 +27,11 @@ class HlsPropertiesTest {
     }
 
     @Property(tries = 3000)
-    void anHlsPathIsAStreamOrARoutedFileWithAKnownExtensionOrA4xx(@ForAll("hlsPaths") String below) {
+    void anHlsPathIsAStreamOrARoutedFileWithAKnownExtensionOrA4xx(@ForAll("hlsPaths") String below,
+                                                                   @ForAll("routeTokens") String token) {
         HlsPath p;
         try {
-            p = HlsPath.parse(below);
+            p = HlsPath.parse(below, token);
         } catch (ApiException e) {
             assertThat(e.status()).isBetween(400, 499);
             return;
@@ -41,8 +42,15 @@ class HlsPropertiesTest {
             assertThat(below).isEqualTo(p.stream().value() + ".m3u8");
         } else {
             assertThat(p.nodePath()).startsWith("/").doesNotContain("/../").doesNotContain("//").doesNotEndWith("/..");
-            assertThat(below).isEqualTo(HlsPath.ROUTED + p.token() + p.nodePath());
+            assertThat(token).isNotNull();
+            assertThat(p.token()).isEqualTo(token);
+            assertThat(below).isEqualTo(HlsPath.ROUTED + p.nodePath().substring(1));
         }
+    }
+
+    @Provide
+    Arbitrary<String> routeTokens() {
+        return Arbitraries.oneOf(Arbitraries.of("", "eyJ.x.y"), Arbitraries.strings().ofMaxLength(20)).injectNull(0.4);
     }
 
     @Provide

@@ -139,18 +139,20 @@ class HlsProxyTest {
         HttpResponse<String> playlist = get("/as/v1/proxy/hls/live/s1.m3u8?nodeGroup=ng1&token=t1");
         assertThat(playlist.statusCode()).as(playlist.body()).isEqualTo(200);
         assertThat(playlist.headers().firstValue("Content-Type")).hasValue("application/vnd.apple.mpegurl");
-        assertThat(playlist.headers().firstValue("Cache-Control")).hasValue("no-cache");
+        // proxy.hls.playlistMaxAge is 5s here
+        assertThat(playlist.headers().firstValue("Cache-Control")).hasValue("public, max-age=5");
         RecordingNode edge = servingEdge();
         assertThat(edge.last().path()).isEqualTo("/live/s1.m3u8");
         assertThat(edge.last().query()).isEqualTo("token=t1");
         List<String> uris = segmentUris(playlist.body());
-        assertThat(uris).hasSize(5).allSatisfy(u -> assertThat(u).contains("/live/s1_").endsWith(".ts?token=t1"));
+        assertThat(uris).hasSize(5).allSatisfy(u -> assertThat(u).startsWith("/as/v1/proxy/hls/n/live/s1_")
+                .contains(".ts?token=t1&route=eyJ"));
 
         HttpResponse<String> segment = get(uris.get(0));
         assertThat(segment.statusCode()).isEqualTo(200);
         assertThat(segment.headers().firstValue("Content-Type")).hasValue("video/mp2t");
         assertThat(segment.body()).startsWith((edge == edgeA ? "A" : "B") + ":/live/s1_10.ts:");
-        assertThat(segment.headers().firstValue("Cache-Control")).hasValueSatisfying(c -> assertThat(c).contains("max-age=30"));
+        assertThat(segment.headers().firstValue("Cache-Control")).hasValue("public, max-age=30, immutable");
         String etag = segment.headers().firstValue("ETag").orElseThrow();
         assertThat(get(uris.get(0), "If-None-Match", etag).statusCode()).isEqualTo(304);
         HttpResponse<String> part = get(uris.get(0), "Range", "bytes=2-5");
@@ -199,8 +201,8 @@ class HlsProxyTest {
     void differentCredentialsAreNeverServedFromEachOthersCacheEntries() throws Exception {
         String a = get("/as/v1/proxy/hls/live/s1.m3u8?username=alice&password=pa").body();
         String b = get("/as/v1/proxy/hls/live/s1.m3u8?username=bob&password=pb").body();
-        assertThat(segmentUris(a)).allSatisfy(u -> assertThat(u).endsWith("?username=alice&password=pa"));
-        assertThat(segmentUris(b)).allSatisfy(u -> assertThat(u).endsWith("?username=bob&password=pb"));
+        assertThat(segmentUris(a)).allSatisfy(u -> assertThat(u).contains("?username=alice&password=pa&route="));
+        assertThat(segmentUris(b)).allSatisfy(u -> assertThat(u).contains("?username=bob&password=pb&route="));
         get(segmentUris(a).get(0));
         get(segmentUris(b).get(0));
         RecordingNode edge = servingEdge();
@@ -218,6 +220,38 @@ class HlsProxyTest {
     }
 
     @Test
+    void aPlaylistIsTheSameFromReloadToReloadAndItsTagFollowsItsBytes() throws Exception {
+        HttpResponse<String> first = get("/as/v1/proxy/hls/live/s1.m3u8?nodeGroup=ng1");
+        HttpResponse<String> again = get("/as/v1/proxy/hls/live/s1.m3u8?nodeGroup=ng1&again=1");
+        assertThat(again.body()).isEqualTo(first.body());
+        String etag = first.headers().firstValue("ETag").orElseThrow();
+        assertThat(again.headers().firstValue("ETag")).hasValue(etag);
+        HttpResponse<String> notModified = get("/as/v1/proxy/hls/live/s1.m3u8?nodeGroup=ng1", "If-None-Match", etag);
+        assertThat(notModified.statusCode()).isEqualTo(304);
+        assertThat(get("/as/v1/proxy/hls/live/s1.m3u8?nodeGroup=ng1&token=other", "If-None-Match", etag).statusCode())
+                .as("other credentials, other URLs in it, other bytes").isEqualTo(200);
+    }
+
+    @Test
+    void red5sTestbedShapeServesHlsUnderTheWhepPath() throws Exception {
+        // its own credentials, so its files are not in the cache yet
+        HttpResponse<String> r = get("/as/v1/proxy/whep/live/s1.m3u8?nodeGroup=ng1&username=whep-shape");
+        assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+        assertThat(r.headers().firstValue("Content-Type")).hasValue("application/vnd.apple.mpegurl");
+        List<String> uris = r.body().lines().filter(l -> l.startsWith("/as/v1/proxy/whep/n/live/s1_")).toList();
+        assertThat(uris).hasSize(5);
+        HttpResponse<String> segment = get(uris.get(0));
+        assertThat(segment.statusCode()).isEqualTo(200);
+        assertThat(segment.body()).contains(":/live/s1_10.ts:");
+        assertThat(Https.send(http, "HEAD", base + uris.get(1), null).statusCode()).isEqualTo(200);
+        // the same cache as /hls/: a viewer of both shapes costs the edge one fetch of a segment
+        get(segmentUris(get("/as/v1/proxy/hls/live/s1.m3u8?nodeGroup=ng1&username=whep-shape").body()).get(0));
+        assertThat(servingEdge().seen().stream().filter(s -> s.path().equals("/live/s1_10.ts")).count()).isEqualTo(1);
+        // what is no HLS file stays WHEP's: a GET on a WHEP resource is still not allowed
+        assertError(get("/as/v1/proxy/whep/live/s1"), 405, "not allowed");
+    }
+
+    @Test
     void theSm1FilePathServesTheSamePlaylist() throws Exception {
         HttpResponse<String> r = get("/streammanager/api/4.0/file/live/s1.m3u8");
         assertThat(r.statusCode()).isEqualTo(200);
@@ -231,12 +265,15 @@ class HlsProxyTest {
         String playlist = get("/as/v1/proxy/hls/live/s1.m3u8").body();
         clear();
         String uri = segmentUris(playlist).get(0);
-        String token = uri.substring(uri.indexOf("/n/") + 3, uri.indexOf("/live/"));
-        assertError(get("/as/v1/proxy/hls/n/" + token + "/other/s1_10.ts"), 403, "does not cover");
-        assertError(get("/as/v1/proxy/hls/n/" + token + "/live/run.sh"), 404, "not an HLS file");
-        assertError(get("/as/v1/proxy/hls/n/" + token.substring(0, token.length() - 3) + "abc/live/s1_10.ts"), 403,
+        String token = uri.substring(uri.indexOf("route=") + 6);
+        assertError(get("/as/v1/proxy/hls/n/other/s1_10.ts?route=" + token), 403, "does not cover");
+        assertError(get("/as/v1/proxy/hls/n/live/run.sh?route=" + token), 404, "not an HLS file");
+        assertError(get("/as/v1/proxy/hls/n/live/s1_10.ts?route=" + token.substring(0, token.length() - 3) + "abc"), 403,
                 "invalid session token");
-        assertError(get("/as/v1/proxy/hls/n/" + token + "/live/.hidden.ts"), 400, "invalid path segment");
+        assertError(get("/as/v1/proxy/hls/n/live/s1_10.ts?route="), 403, "invalid session token");
+        assertError(get("/as/v1/proxy/hls/n/live/s1_10.ts"), 404, "lost its 'route' token");
+        assertError(get("/as/v1/proxy/hls/live/s1_10.ts?route=" + token), 404, "belongs to the file URLs");
+        assertError(get("/as/v1/proxy/hls/n/live/.hidden.ts?route=" + token), 400, "invalid path segment");
         assertError(get("/as/v1/proxy/hls/live/nope.m3u8"), 404, "not published");
         assertError(get("/as/v1/proxy/hls/live/s1.m3u8?x=" + "y".repeat(5000)), 414, "query");
         assertError(get("/as/v1/proxy/hls/live/s1.mp4"), 404, "expected");

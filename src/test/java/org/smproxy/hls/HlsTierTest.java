@@ -47,7 +47,7 @@ class HlsTierTest {
     static final int REPLICAS = 3;
     static final int VIEWERS = 600;
     static final int SEGMENT_BYTES = 64 * 1024;
-    static final Pattern SEGMENT_URI = Pattern.compile("(?m)^(/as/v1/proxy/hls/n/[^/\\s]+(/live/s1_\\d+\\.ts))$");
+    static final Pattern SEGMENT_URI = Pattern.compile("(?m)^(/as/v1/proxy/hls/n(/live/s1_\\d+\\.ts)\\?route=[^\\s]+)$");
     static final Pattern NODE_SEGMENT = Pattern.compile("/live/s1_(\\d+)\\.ts");
 
     @TempDir
@@ -175,6 +175,27 @@ class HlsTierTest {
                 fetches.size(), perSegment, fetches.values().stream().mapToLong(Long::longValue).max().orElse(0),
                 REPLICAS, playlistFetches, fetches);
         assertThat(fetches.values()).allSatisfy(n -> assertThat(n).isBetween(1L, (long) REPLICAS));
+    }
+
+    @Test
+    void aSegmentHasOneUrlOnEveryReplicaFromReloadToReload() throws Exception {
+        HttpClient http = Https.trustingClient();
+        AtomicInteger next = new AtomicInteger();
+        // node path -> every proxy URL a playlist gave for it
+        Map<String, Set<String>> urls = new TreeMap<>();
+        long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(4);
+        int reloads = 0;
+        while (System.nanoTime() < until || reloads < 12) {
+            HttpResponse<String> playlist = get(http, next, null, "/as/v1/proxy/hls/live/s1.m3u8?nodeGroup=ng1&r=" + reloads);
+            assertThat(playlist.statusCode()).isEqualTo(200);
+            for (String[] s : segments(playlist.body())) {
+                urls.computeIfAbsent(s[1], k -> new java.util.HashSet<>()).add(s[0]);
+            }
+            reloads++;
+            Thread.sleep(250); // a player's reload interval, shortened
+        }
+        assertThat(urls.size()).as("the window slid while we watched: " + urls.keySet()).isGreaterThan(5);
+        assertThat(urls).allSatisfy((path, seen) -> assertThat(seen).as(path).hasSize(1));
     }
 
     /** One request, to the replica the load balancer's turn gives; remembers which replica it was. */
