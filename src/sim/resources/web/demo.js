@@ -402,7 +402,7 @@ async function startHlsPlay(pattern) {
 /** hls.js on the player element, recovering as applications do (reload on network errors, media recovery). */
 function hlsJs(video, playlist) {
   const hls = new window.Hls({ liveSyncDurationCount: 3 });
-  const session = { kind: 'hls', pc: null, fragments: 0, bytes: 0 };
+  const session = { kind: 'hls', pc: null, fragments: 0, bytes: 0, fatalErrors: [] };
   hls.on(window.Hls.Events.FRAG_LOADED, (e, data) => {
     session.fragments++;
     session.bytes += data.frag.stats ? data.frag.stats.loaded || 0 : 0;
@@ -411,6 +411,7 @@ function hlsJs(video, playlist) {
     if (!data.fatal) {
       return;
     }
+    session.fatalErrors.push(`${data.type}/${data.details}`);
     addLog(`HLS: ${data.type}/${data.details}${data.response ? ` (${data.response.code})` : ''}; recovering`, true);
     if (data.type === window.Hls.ErrorTypes.MEDIA_ERROR) {
       hls.recoverMediaError();
@@ -446,7 +447,7 @@ function nativeHls(video, playlist) {
 function hlsStats(video, session) {
   const q = video.getVideoPlaybackQuality ? video.getVideoPlaybackQuality() : { totalVideoFrames: 0 };
   return { framesDecoded: q.totalVideoFrames, bytesReceived: session.bytes, currentTime: video.currentTime,
-    fragments: session.fragments };
+    fragments: session.fragments, fatalErrors: session.fatalErrors || [] };
 }
 
 function watchConnection(side) {
@@ -641,4 +642,6 @@ labelButtons();
 window.addEventListener('pagehide', () => { pub.hangup(); player.hangup(); });
 refreshNodes();
 setInterval(refreshNodes, 1000);
+// for the browser tests: the player's own stats, as its stats line shows them
+window.playerStats = async () => (player.session && player.session.stats ? player.session.stats() : {});
 window.smproxyReady = true; // for the browser test (Browser.open waits for it)

@@ -152,7 +152,8 @@ class TierFailoverIT {
                 "switchChannel", false,
                 "endpoint", lb.wss() + "/as/v1/proxy/ws/subscribe/" + WS_GUID + "?id=tier-ws-1&nodeGroup=ng1")));
 
-        Page hls = browser.open(pages.https("hls-test.html"));
+        // the newest 1.6.x here (BrowserHlsIT and the demo pages cover the pinned release too)
+        Page hls = browser.open(pages.https("hls-test.html?hls=1.6"));
         PageResults.ok(hls, hls.call("hlsPlay", proxy + "/as/v1/proxy/hls/" + HLS_GUID + ".m3u8?nodeGroup=ng1"));
 
         await().atMost(MEDIA).until(() -> PageResults.longStat(viewer, "framesDecoded") > 30);
@@ -179,6 +180,9 @@ class TierFailoverIT {
         await().atMost(MEDIA).until(() -> PageResults.longStat(viewer, "framesDecoded") > framesAtKill + 30);
         await().atMost(Duration.ofSeconds(30)).until(() -> number(hls, "fragments") >= fragmentsAtKill + 2
                 && number(hls, "currentTime") > hlsTimeAtKill + 2);
+        // and plays on as a viewer watches it, every playlist reload and segment on whichever survivor the
+        // balancer picks
+        HlsWatch.watch("hls.js 1.6 through the balancer after a replica died", () -> hls.call("hlsStats"));
 
         // Its health check took the dead replica out of rotation.
         String victimServer = "r" + (replicas.indexOf(victim) + 1);

@@ -100,6 +100,7 @@ class ClusterDemoPageBrowserIT {
         await().atMost(Duration.ofSeconds(60)).until(() -> renderedFrames(page) > 30);
         awaitText(page, "play-node", "over HLS from edge-");
         assertThat(text(page, "play-url")).contains(script.loadBalancer() + "/as/v1/proxy/hls/");
+        watchHls(page, "the demo page's HLS through the balancer");
         click(page, "stop");
         page.close();
     }

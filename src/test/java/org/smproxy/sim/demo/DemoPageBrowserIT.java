@@ -108,6 +108,7 @@ class DemoPageBrowserIT {
         await().atMost(Duration.ofSeconds(60)).until(() -> renderedFrames(page) > 30);
         awaitText(page, "play-node", "Playing live/hlsdemo over HLS from edge-");
         assertThat(text(page, "play-url")).contains("/as/v1/proxy/hls/live/hlsdemo.m3u8");
+        watchHls(page, "the demo page's HLS of its camera");
         click(page, "stop");
         click(page, "unpublish");
         awaitStreamGone("live/hlsdemo");
@@ -122,6 +123,7 @@ class DemoPageBrowserIT {
         await().atMost(Duration.ofSeconds(40)).until(() -> renderedFrames(page) > 30);
         awaitText(page, "play-node", "over HLS from edge-");
         awaitText(page, "play-stats", "segment(s) loaded");
+        watchHls(page, "the demo page's HLS of the nodes' pattern");
         click(page, "stop");
         awaitText(page, "play-node", "Not playing.");
         page.close();

@@ -5,6 +5,7 @@ import static org.awaitility.Awaitility.await;
 import java.time.Duration;
 
 import org.smproxy.browser.Browser.Page;
+import org.smproxy.browser.HlsWatch;
 
 /** The demo page's controls as a user works them, for the page ITs of the single proxy and of the tier. */
 final class DemoPageControls {
@@ -41,6 +42,11 @@ final class DemoPageControls {
     /** Video plays: more than a few frames decoded and shown. */
     static void awaitRenderedFrames(Page page) {
         await().atMost(MEDIA).until(() -> renderedFrames(page) > 10);
+    }
+
+    /** Watches the page's player as a viewer does ({@link HlsWatch}): tens of seconds of live HLS, keeping up. */
+    static void watchHls(Page page, String what) {
+        HlsWatch.watch(what, () -> page.call("playerStats"));
     }
 
     static long renderedFrames(Page page) {
