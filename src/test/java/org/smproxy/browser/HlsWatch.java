@@ -16,8 +16,11 @@ import java.util.function.Supplier;
  * player that gives up on its second playlist, or stalls at each reload) fails here.
  */
 public final class HlsWatch {
-    /** As the HLS issues ask: at least 20 s watched, and the media clock at least 80 % of the way along. */
-    public static final Duration WATCH = Duration.ofSeconds(20);
+    /**
+     * At least 20 s watched, and the media clock at least 80 % of the way along. {@code -Dhls.watchSeconds=180}
+     * watches for minutes instead, for a run by hand.
+     */
+    public static final Duration WATCH = Duration.ofSeconds(Math.max(20, Long.getLong("hls.watchSeconds", 20)));
     public static final double MIN_PROGRESS = 0.8;
 
     private HlsWatch() {
