@@ -7,6 +7,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Properties;
 import java.util.Set;
@@ -45,6 +46,7 @@ public record ProxyConfig(
         Duration drainTimeout,
         NodeAuth nodeAuth,
         AdminJwt adminJwt,
+        Login login,
         Logging logging) {
 
     /** How the standalone server logs ({@code logging.*}); inside Red5, Red5's logback.xml decides. */
@@ -165,6 +167,19 @@ public record ProxyConfig(
      * Admin access by JWT ({@code api.admin.jwt.*}), beside the static admin token; null when not configured.
      * Exactly one of {@code secret} (HS256) and {@code publicKeyFile} (PEM, RS256 or ES256).
      */
+    /** A login principal of {@code PUT /as/v1/auth/login}: its role is {@code ROLE_ADMIN} or {@code ROLE_PROXY}. */
+    public record Principal(String user, String password, String role) {
+    }
+
+    /**
+     * Stream Manager 2.0's login ({@code api.auth.*}); null when no principal has a password (login closed).
+     *
+     * @param secret signs the login JWTs; every replica of a tier needs the same one to take its peers' tokens
+     * @param ttl    how long a login JWT lives (Red5's default: 400 minutes)
+     */
+    public record Login(List<Principal> principals, String secret, Duration ttl) {
+    }
+
     public record AdminJwt(String secret, Path publicKeyFile, String issuer, String audience) {
     }
 
@@ -251,6 +266,7 @@ public record ProxyConfig(
                 s.duration("proxy.shutdown.drainTimeout", Duration.ofSeconds(20), Duration.ZERO),
                 nodeAuth(s),
                 adminJwt(s, baseDir),
+                login(s),
                 logging(s, baseDir));
         Set<String> unknown = s.unknownKeys(OWN_PREFIXES);
         if (!unknown.isEmpty()) {
@@ -300,6 +316,37 @@ public record ProxyConfig(
                     + " 'openssl rand -base64 32', or leave it empty to keep what it guards closed");
         }
         return value;
+    }
+
+    private static Login login(Settings s) {
+        List<Principal> principals = new ArrayList<>();
+        for (String[] p : new String[][] {{"admin", "ROLE_ADMIN"}, {"proxy", "ROLE_PROXY"}}) {
+            String prefix = "api.auth." + p[0];
+            String user = s.string(prefix + ".user", p[0]);
+            String password = secret(s, prefix + ".password");
+            if (user.isEmpty() || user.contains(":")) {
+                throw new ConfigException("'" + prefix + ".user' must be a name without ':' (Basic credentials are"
+                        + " user:password)");
+            }
+            if (!password.isEmpty()) {
+                principals.add(new Principal(user, password, p[1]));
+            }
+        }
+        if (principals.size() == 2 && principals.get(0).user().equals(principals.get(1).user())) {
+            throw new ConfigException("'api.auth.admin.user' and 'api.auth.proxy.user' are the same name: which role"
+                    + " would it log in with?");
+        }
+        String secret = secret(s, "api.auth.jwt.secret");
+        Duration ttl = s.duration("api.auth.jwt.ttl", Duration.ofMinutes(400), Duration.ofMinutes(1));
+        if (principals.isEmpty()) {
+            return null;
+        }
+        if (secret.isEmpty()) {
+            throw new ConfigException("'api.auth.jwt.secret' is not set, but login principals are"
+                    + " ('api.auth.admin.password'/'api.auth.proxy.password'): set a random value (every replica the"
+                    + " same), e.g. the output of 'openssl rand -base64 32'");
+        }
+        return new Login(List.copyOf(principals), secret, ttl);
     }
 
     private static AdminJwt adminJwt(Settings s, Path baseDir) {
@@ -482,6 +529,6 @@ public record ProxyConfig(
     public ProxyConfig withClusterFile(Path file) {
         return new ProxyConfig(wsProxyEnabled, file, defaultNodeGroup, heartbeatInterval, heartbeatTimeout,
                 usePrivateAddress, adminToken, nodeSecret, nodeNetworks, relay, webSocket, hls, store, standalone, listener,
-                limits, client, drainTimeout, nodeAuth, adminJwt, logging);
+                limits, client, drainTimeout, nodeAuth, adminJwt, login, logging);
     }
 }

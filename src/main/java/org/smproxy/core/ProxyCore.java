@@ -28,6 +28,7 @@ import org.smproxy.cluster.NodeState;
 import org.smproxy.config.ConfigException;
 import org.smproxy.config.ProxyConfig;
 import org.smproxy.http.AdminJwt;
+import org.smproxy.http.LoginTokens;
 import org.smproxy.http.Admission;
 import org.smproxy.http.NodeClient;
 import org.smproxy.http.NodeTokens;
@@ -69,6 +70,7 @@ public final class ProxyCore implements AutoCloseable {
     private final RelayMetrics relayMetrics = new RelayMetrics(metrics);
     private final NodeTokens nodeTokens;
     private final AdminJwt adminJwt;
+    private final LoginTokens loginTokens;
     private volatile RouteTable routes;
     private ScheduledExecutorService housekeeping;
     private long lastPingMillis;
@@ -92,6 +94,7 @@ public final class ProxyCore implements AutoCloseable {
         this.hlsCache = new HlsCache(nodeClient, config);
         this.rateLimiter = new RateLimiter(config.limits());
         this.adminJwt = AdminJwt.of(config.adminJwt(), clock);
+        this.loginTokens = LoginTokens.of(config.login(), clock);
         this.nodeTokens = new NodeTokens(config.nodeSecret(), config.nodeAuth().revoked(), clock, store::nodeTokenRevoked);
         this.wsRouter = new WsRouter(cluster, wsSessions, config, rateLimiter, admission, relayMetrics);
         this.whipWhep = new WhipWhepRelay(new NodeRouter(cluster, sessionTokens), sessionTokens, config, relayMetrics);
@@ -205,8 +208,13 @@ public final class ProxyCore implements AutoCloseable {
             log.info("admin API: JWTs signed {} from issuer '{}' for audience '{}'{}", adminJwt.algorithm(),
                     config.adminJwt().issuer(), config.adminJwt().audience(),
                     config.adminToken().isEmpty() ? "" : ", and the static admin token");
-        } else if (config.adminToken().isEmpty()) {
+        } else if (config.adminToken().isEmpty() && loginTokens == null) {
             log.warn("api.admin.token is not set: the admin API answers 401 to everyone");
+        }
+        if (loginTokens != null) {
+            log.info("login (PUT /as/v1/auth/login): principals {}, tokens valid {} min",
+                    config.login().principals().stream().map(p -> p.user() + " (" + p.role() + ")").toList(),
+                    config.login().ttl().toMinutes());
         }
         if (config.store().kind() == ProxyConfig.StoreKind.REDIS) {
             log.info("cluster store: redis at {}, replica '{}'", ProxyConfig.redact(config.store().url()), store.replicaId());
@@ -310,6 +318,11 @@ public final class ProxyCore implements AutoCloseable {
     /** Admin JWTs accepted beside the static token, or null. */
     public AdminJwt adminJwt() {
         return adminJwt;
+    }
+
+    /** Null while login is closed (no principal configured). */
+    public LoginTokens loginTokens() {
+        return loginTokens;
     }
 
     public Admission admission() {

@@ -2,9 +2,11 @@ package org.smproxy.core;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 
 import org.smproxy.api.AdminApi;
+import org.smproxy.api.AuthApi;
 import org.smproxy.api.ConsoleUi;
 import org.smproxy.api.EventApi;
 import org.smproxy.api.HealthApi;
@@ -21,6 +23,7 @@ import org.smproxy.http.Endpoint;
 import org.smproxy.http.ErrorDialect;
 import org.smproxy.http.HttpIn;
 import org.smproxy.http.HttpOut;
+import org.smproxy.http.LoginTokens;
 import org.smproxy.http.NodeLeg;
 import org.smproxy.http.RateLimiter;
 import org.smproxy.http.RateLimiter.Kind;
@@ -54,7 +57,8 @@ final class Routes {
         Admission admission = core.admission();
         ProxyConfig cfg = core.config();
         RateLimiter limiter = core.rateLimiter();
-        TokenCheck admin = new TokenCheck("admin", cfg.adminToken(), limiter, core.adminJwt());
+        TokenCheck admin = new TokenCheck("admin", cfg.adminToken(), limiter, core.adminJwt(), core.loginTokens(),
+                Set.of(LoginTokens.ADMIN));
         TokenCheck nodes = new TokenCheck("node", cfg.nodeSecret(), limiter);
         List<RouteTable.Route> r = new ArrayList<>();
         // one cache, both families
@@ -68,6 +72,8 @@ final class Routes {
                 cfg.heartbeatTimeout(), cfg.nodeNetworks(), limiter, ErrorDialect.SM2), "/v1/nodes/*");
         add(r, admission, "sm2-rtcproxy", SM2, limited(new ProxySessionsApi(core.sessionDirectory(), admin, ErrorDialect.SM2), limiter, Kind.ADMIN, null),
                 "/v1/admin/rtcproxy", "/v1/admin/rtcproxy/*");
+        add(r, admission, "sm2-login", SM2, limited(new AuthApi(core.loginTokens(), limiter), limiter, Kind.ADMIN, null),
+                "/v1/auth/login");
         add(r, admission, "sm2-health", SM2, new HealthApi(core.cluster(), core.store(), admission, false), "/v1/health");
         add(r, admission, "sm2-ready", SM2, new HealthApi(core.cluster(), core.store(), admission, true), "/v1/ready");
         add(r, admission, "sm2-metrics", SM2, new MetricsApi(core.metrics()), "/v1/metrics");

@@ -10,10 +10,16 @@ import java.util.function.Function;
  * {@code Access-Control-Request-Method}) is answered by the proxy and never reaches a node; WHIP's own OPTIONS,
  * which asks a node for its ICE servers, has no such header and goes through. Answers expose the headers WHIP/WHEP
  * clients must read.
+ *
+ * <p>An allowed origin is echoed with {@code Access-Control-Allow-Credentials: true}, even where every origin is
+ * allowed ({@code *}): Red5's pages send their requests with {@code credentials: 'include'}, which browsers refuse
+ * against a literal {@code *}. That grants a page no ambient authority, since the proxy sets no cookies: every API
+ * that needs a credential takes it from the {@code Authorization} header the page itself sends.
  */
 public final class Cors {
     static final String EXPOSED = "Location, Link, ETag, Session-Host, Accept-Patch, Retry-After";
-    static final String METHODS = "OPTIONS, GET, POST, PATCH, DELETE";
+    static final String METHODS = "OPTIONS, GET, HEAD, POST, PUT, PATCH, DELETE";
+    static final String HEADERS = "Authorization, Content-Type, If-Match, If-None-Match, X-Request-Id";
 
     /**
      * What CORS adds to one request's answer ({@code headers}) and, when the proxy answers it alone (a preflight),
@@ -45,14 +51,15 @@ public final class Cors {
             return new Verdict(headers, preflight ? HttpOut.error(new ApiException(403, "origin " + origin
                     + " is not allowed (proxy.cors.allowedOrigins)"), ErrorDialect.SM2, nowMillis) : null);
         }
-        headers.add(Map.entry("Access-Control-Allow-Origin", anyOrigin ? "*" : origin));
+        headers.add(Map.entry("Access-Control-Allow-Origin", origin));
+        headers.add(Map.entry("Access-Control-Allow-Credentials", "true"));
         if (!preflight) {
             headers.add(Map.entry("Access-Control-Expose-Headers", EXPOSED));
             return new Verdict(headers, null);
         }
         String asked = header.apply("Access-Control-Request-Headers");
         headers.add(Map.entry("Access-Control-Allow-Methods", METHODS));
-        headers.add(Map.entry("Access-Control-Allow-Headers", asked == null ? "Content-Type, If-Match, Authorization" : asked));
+        headers.add(Map.entry("Access-Control-Allow-Headers", asked == null || asked.isBlank() ? HEADERS : asked));
         headers.add(Map.entry("Access-Control-Max-Age", "600"));
         return new Verdict(headers, new HttpOut(204));
     }

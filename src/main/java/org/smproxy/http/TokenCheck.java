@@ -2,6 +2,7 @@ package org.smproxy.http;
 
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
+import java.util.Set;
 
 import org.smproxy.config.ProxyConfig;
 
@@ -14,21 +15,34 @@ public final class TokenCheck {
     private final byte[] expected;
     private final RateLimiter limiter;
     private final AdminJwt jwt;
+    private final LoginTokens logins;
+    private final Set<String> loginRoles;
 
     public TokenCheck(String what, String secret, RateLimiter limiter) {
-        this(what, secret, limiter, null);
+        this(what, secret, limiter, null, null, Set.of());
     }
 
-    /** @param jwt JWTs accepted beside the static token, or null */
-    public TokenCheck(String what, String secret, RateLimiter limiter, AdminJwt jwt) {
+    /**
+     * @param jwt        an operator's JWTs accepted beside the static token, or null
+     * @param logins     the proxy's own login tokens ({@code PUT /as/v1/auth/login}), or null
+     * @param loginRoles the login roles this API takes
+     */
+    public TokenCheck(String what, String secret, RateLimiter limiter, AdminJwt jwt, LoginTokens logins,
+                      Set<String> loginRoles) {
         this.what = what;
         this.limiter = limiter;
         this.jwt = jwt;
+        this.logins = loginRoles.isEmpty() ? null : logins;
+        this.loginRoles = Set.copyOf(loginRoles);
         this.expected = secret == null || secret.isEmpty() ? null : secret.getBytes(StandardCharsets.UTF_8);
     }
 
     public void require(ApiCall call) {
         Presented p = present(call);
+        if (logins != null && LoginTokens.claimsToBeOne(p.value())) {
+            counted(p, () -> logins.verify(p.value(), loginRoles));
+            return;
+        }
         if (jwt != null && RouteTokens.looksLikeToken(p.value())) {
             counted(p, () -> {
                 jwt.verify(p.value());
@@ -66,7 +80,7 @@ public final class TokenCheck {
     }
 
     private Presented present(ApiCall call) {
-        if (expected == null && jwt == null) {
+        if (expected == null && jwt == null && logins == null) {
             throw new ApiException(401, "the " + what + " API is disabled: no token is configured for it");
         }
         String client = limiter.clientOf(call.in());
@@ -80,7 +94,8 @@ public final class TokenCheck {
 
     private void checkShared(Presented p) {
         if (expected == null) {
-            throw refused(p, "the " + what + " API takes a JWT here (" + jwt.algorithm() + "), not a static token");
+            throw refused(p, "the " + what + " API takes " + (jwt != null ? "a JWT (" + jwt.algorithm() + ")"
+                    : "a login token (PUT /as/v1/auth/login)") + " here, not a static token");
         }
         // Constant-time, so response timing does not leak how much of a guess was right.
         if (!MessageDigest.isEqual(expected, p.value().getBytes(StandardCharsets.UTF_8))) {

@@ -42,6 +42,7 @@ import org.smproxy.testing.TestProxy;
 class OpenApiTest {
     static final String ADMIN = "openapi-admin-0123456789";
     static final String SECRET = "openapi-nodes-0123456789";
+    static final String LOGIN = "openapi-login-0123456789";
     static final ObjectMapper JSON = new ObjectMapper();
 
     @TempDir
@@ -59,7 +60,8 @@ class OpenApiTest {
         wsNode = new EchoWsNode();
         proxy = TestProxy.start(Files.createDirectories(dir.resolve("p")), "{\"nodeGroups\":[{\"name\":\"ng1\"}]}",
                 Map.of("proxy.enabled", "true", "api.admin.token", ADMIN, "api.node.secret", SECRET,
-                        "cluster.heartbeat.timeout", "10m"));
+                        "cluster.heartbeat.timeout", "10m", "api.auth.admin.password", LOGIN,
+                        "api.auth.jwt.secret", "openapi-login-secret-0123456789"));
         heartbeat("rec", "allinone", "127.0.0.1", node.port(), "[{\"streamGuid\":\"live/cam\",\"publishing\":true}]");
         heartbeat("ws", "allinone", "127.0.0.1", wsNode.port(), "[]");
         heartbeat("o1", "origin", "198.51.100.1", 5080, "[]");
@@ -145,7 +147,10 @@ class OpenApiTest {
         }
         List<String> headers = new ArrayList<>();
         String auth = ex.path("auth").asText();
-        if (!auth.isEmpty()) {
+        if ("basic".equals(auth)) {
+            headers.addAll(List.of("Authorization", "Basic " + java.util.Base64.getEncoder().encodeToString(
+                    ("admin:" + LOGIN).getBytes(java.nio.charset.StandardCharsets.UTF_8))));
+        } else if (!auth.isEmpty()) {
             headers.addAll(List.of("Authorization", "Bearer " + ("admin".equals(auth) ? ADMIN : SECRET)));
         }
         String body = null;

@@ -47,14 +47,16 @@ public final class DemoLauncher implements AutoCloseable {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private final String adminToken;
+    private final String loginPassword;
     private final String nodeSecret;
     private final StandaloneServer server;
     private final DemoWeb web;
     private DemoNodes nodes;
     private boolean closed;
 
-    private DemoLauncher(String adminToken, String nodeSecret, StandaloneServer server, DemoWeb web) {
+    private DemoLauncher(String adminToken, String nodeSecret, String loginPassword, StandaloneServer server, DemoWeb web) {
         this.adminToken = adminToken;
+        this.loginPassword = loginPassword;
         this.nodeSecret = nodeSecret;
         this.server = server;
         this.web = web;
@@ -112,6 +114,10 @@ public final class DemoLauncher implements AutoCloseable {
         props.setProperty("proxy.enabled", "true");
         props.setProperty("api.admin.token", adminToken);
         props.setProperty("api.node.secret", nodeSecret);
+        // Red5's SM 2.0 login, which its testbed pages call first; the banner prints the password
+        String loginPassword = randomSecret();
+        props.setProperty("api.auth.admin.password", loginPassword);
+        props.setProperty("api.auth.jwt.secret", randomSecret());
         // The demo's nodes fall back to loopback on a host with no other address; a real cluster's nodes never do.
         props.setProperty("api.node.allowedNetworks", "unicast,127.0.0.0/8");
         // One replica, so any key will do; naming one spares the operator the warning meant for replicated proxies.
@@ -128,7 +134,7 @@ public final class DemoLauncher implements AutoCloseable {
             throw new StartFailure(e.getMessage() + "; pick another port with --https-port N");
         }
         web.attach(server.core().cluster());
-        return new DemoLauncher(adminToken, nodeSecret, server, web);
+        return new DemoLauncher(adminToken, nodeSecret, loginPassword, server, web);
     }
 
     /** One origin in us-east and two edges playing what it ingests, heartbeating to the proxy like real nodes. */
@@ -194,6 +200,9 @@ public final class DemoLauncher implements AutoCloseable {
                 .append(base).append("/as/v1/admin/nodes\n");
         out.append("  node secret    ").append(nodeSecret).append("  (api.node.secret, for heartbeats)\n");
         out.append("  The certificate is self-signed: accept it once in the browser. Ctrl-C stops everything.\n");
+        out.append("login ").append(server.core().config().login().principals().get(0).user()).append(" / ")
+                .append(loginPassword).append("   (SM 2.0 login: PUT ").append(base)
+                .append("/as/v1/auth/login with Basic auth, as Red5's testbed pages do)\n");
         out.append("READY ").append(base).append("/\n");
         System.out.print(out);
         System.out.flush();

@@ -41,6 +41,7 @@ import org.smproxy.testing.Https;
 class DemoLauncherIT {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final Pattern ADMIN_TOKEN = Pattern.compile("Authorization: Bearer ([A-Za-z0-9_-]+)");
+    private static final Pattern LOGIN = Pattern.compile("(?m)^login (\\S+) / (\\S+) ");
 
     @TempDir
     Path dir;
@@ -120,6 +121,15 @@ class DemoLauncherIT {
             assertThat(admin.statusCode()).as(admin.body()).isEqualTo(200);
             assertThat(statesById(JSON.readTree(admin.body()))).isEqualTo(Map.of(
                     "origin-1", "origin INSERVICE", "edge-1", "edge INSERVICE", "edge-2", "edge INSERVICE"));
+            // Red5's SM 2.0 login with the user and password the banner prints, as the testbed pages do it
+            Matcher login = LOGIN.matcher(log);
+            assertThat(login.find()).as("the login is printed:\n" + log).isTrue();
+            HttpResponse<String> jwt = Https.send(client, "PUT", base + "/as/v1/auth/login", null, "Authorization",
+                    "Basic " + java.util.Base64.getEncoder().encodeToString((login.group(1) + ":" + login.group(2))
+                            .getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+            assertThat(jwt.statusCode()).as(jwt.body()).isEqualTo(200);
+            assertThat(Https.send(client, "GET", base + "/as/v1/admin/nodes", null, "Authorization",
+                    "Bearer " + JSON.readTree(jwt.body()).get("token").asText()).statusCode()).isEqualTo(200);
 
             HttpResponse<String> nodes = Https.send(client, "GET", base + DemoWeb.NODES_PATH, null);
             assertThat(nodes.statusCode()).isEqualTo(200);
