@@ -5,6 +5,7 @@ final class NodeException extends Exception {
 
     enum Reason {
         UNKNOWN_SCOPE,
+        UNAUTHORIZED,
         ROLE_REJECTED,
         BAD_OFFER,
         BAD_ANSWER,

@@ -53,6 +53,13 @@ final class NodeServlet extends HttpServlet {
         if (!node.config().apps().contains(route.app())) {
             throw new NodeException(NodeException.Reason.UNKNOWN_SCOPE, "scope resolver failed for " + route.scope());
         }
+        // the SDK sends the connection parameters on OPTIONS, POST and PATCH, never on DELETE
+        RoundTripAuth auth = node.config().roundTripAuth();
+        String refusal = auth == null || req.getMethod().equals("DELETE") ? null : auth.refusal(req::getParameter);
+        if (refusal != null) {
+            node.authRefused();
+            throw new NodeException(NodeException.Reason.UNAUTHORIZED, refusal);
+        }
         if (route.whep()) {
             whep.handle(route, req, resp);
         } else {
@@ -95,6 +102,7 @@ final class NodeServlet extends HttpServlet {
     private static int status(NodeException.Reason reason) {
         return switch (reason) {
             case BAD_OFFER, BAD_ANSWER, BAD_CANDIDATE, DOUBLE_POST -> 400;
+            case UNAUTHORIZED -> 401;
             case UNKNOWN_SCOPE, NO_SESSION -> 404;
             case ROLE_REJECTED, CREATION_FAILED -> 406;
             case ALREADY_PUBLISHING, NOT_AVAILABLE -> 409;

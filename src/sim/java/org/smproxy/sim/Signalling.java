@@ -71,6 +71,16 @@ final class Signalling {
         return List.of(base, base + "/", base + "/{room}", base + "/{room}/{sub}");
     }
 
+    /** Why a socket's connection parameters are refused (round-trip authentication), or null when they pass. */
+    String roundTripAuthRefusal(java.util.function.Function<String, String> param) {
+        RoundTripAuth auth = node.config().roundTripAuth();
+        String refusal = auth == null ? null : auth.refusal(param);
+        if (refusal != null) {
+            node.authRefused();
+        }
+        return refusal;
+    }
+
     SimNode node() {
         return node;
     }

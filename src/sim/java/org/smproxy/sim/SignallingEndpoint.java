@@ -44,6 +44,20 @@ final class SignallingEndpoint extends Endpoint implements MessageHandler.Whole<
         scope = scopeOf(s.getRequestURI().getPath());
         List<String> ids = s.getRequestParameterMap().getOrDefault("id", List.of());
         connectionId = ids.isEmpty() ? s.getId() : ids.get(0);
+        String refusal = signalling.roundTripAuthRefusal(name -> {
+            List<String> values = s.getRequestParameterMap().get(name);
+            return values == null || values.isEmpty() ? null : values.get(0);
+        });
+        if (refusal != null) {
+            // as Red5: the rejection, then the socket closes; nothing else is ever answered on it
+            send(WsFrames.error(WsFrames.CONNECT_REJECTED, refusal));
+            try {
+                s.close(new CloseReason(CloseReason.CloseCodes.VIOLATED_POLICY, "authentication failed"));
+            } catch (IOException e) {
+                // the client is gone already: nothing to tell it
+            }
+            return;
+        }
         s.addMessageHandler(this);
         signalling.opened(this);
         send(WsFrames.status(WsFrames.CONNECT_SUCCESS));

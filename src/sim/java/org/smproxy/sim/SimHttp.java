@@ -9,6 +9,8 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.stream.Collectors;
 
@@ -39,6 +41,20 @@ public final class SimHttp {
     }
 
     /** Appends query parameters (URL-encoded) to whatever query the URI already has. */
+    /**
+     * The connection parameters among a POST's ({@code username}, {@code password}, {@code token}): Red5's SDK sends
+     * them again on every PATCH of the session, as round-trip authentication needs.
+     */
+    public static Map<String, String> connectionParams(Map<String, String> params) {
+        Map<String, String> out = new LinkedHashMap<>();
+        for (String key : List.of("username", "password", "token")) {
+            if (params.containsKey(key)) {
+                out.put(key, params.get(key));
+            }
+        }
+        return out;
+    }
+
     public static URI withQuery(URI uri, Map<String, String> params) {
         if (params.isEmpty()) {
             return uri;

@@ -20,6 +20,7 @@ import javax.servlet.http.HttpServletResponse;
 public final class SimNode implements AutoCloseable {
 
     private final SimNodeConfig config;
+    private final java.util.concurrent.atomic.AtomicLong authRefusals = new java.util.concurrent.atomic.AtomicLong();
     private final SimNode origin;
     private final Ingest ingest;
     private final Egress egress;
@@ -147,12 +148,22 @@ public final class SimNode implements AutoCloseable {
         return body;
     }
 
+    /** Requests and sockets refused by round-trip authentication: what a test counts to see the node decided. */
+    public long authRefusals() {
+        return authRefusals.get();
+    }
+
+    void authRefused() {
+        authRefusals.incrementAndGet();
+    }
+
     /** What {@code GET /__sim/stats} returns. */
     public Map<String, Object> stats() {
         Map<String, Object> body = new LinkedHashMap<>();
         body.put("id", config.id());
         body.put("role", config.role().wireName());
         body.put("state", state);
+        body.put("authRefusals", authRefusals.get());
         body.put("publishers", publisherCount());
         body.put("subscribers", subscriberCount());
         body.put("streams", streams(true));

@@ -28,6 +28,7 @@ public final class SimNodeConfig {
     private long heartbeatIntervalMs = 2000;
     /** Null: HLS playlists are open. */
     private String hlsToken;
+    private RoundTripAuth roundTripAuth;
 
     public static SimNodeConfig defaults() {
         return new SimNodeConfig();
@@ -49,6 +50,7 @@ public final class SimNodeConfig {
         c.nodeSecret = nodeSecret;
         c.heartbeatIntervalMs = heartbeatIntervalMs;
         c.hlsToken = hlsToken;
+        c.roundTripAuth = roundTripAuth;
         return c;
     }
 
@@ -70,6 +72,8 @@ public final class SimNodeConfig {
     public SimNodeConfig heartbeatIntervalMs(long value) { heartbeatIntervalMs = value; return this; }
     /** Red5's HLS simple auth: playlists then need {@code ?token=<value>} (401 otherwise); null leaves them open. */
     public SimNodeConfig hlsToken(String value) { hlsToken = value; return this; }
+    /** Red5's round-trip authentication: offers and sockets without these credentials are refused; null: open. */
+    public SimNodeConfig roundTripAuth(RoundTripAuth value) { roundTripAuth = value; return this; }
 
     public String id() { return id; }
     public NodeRole role() { return role; }
@@ -85,4 +89,5 @@ public final class SimNodeConfig {
     public String nodeSecret() { return nodeSecret; }
     public long heartbeatIntervalMs() { return heartbeatIntervalMs; }
     public String hlsToken() { return hlsToken; }
+    public RoundTripAuth roundTripAuth() { return roundTripAuth; }
 }

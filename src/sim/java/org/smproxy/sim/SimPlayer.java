@@ -63,9 +63,9 @@ public final class SimPlayer implements AutoCloseable {
         Rtc.setRemote(pc, RTCSdpType.OFFER, offerSdp);
         String answer = Rtc.createAnswer(pc);
         Rtc.setLocal(pc, RTCSdpType.ANSWER, answer);
-        answerStatus = SimHttp.send("PATCH", resource, Http.SDP, answer).statusCode();
+        answerStatus = SimHttp.send("PATCH", SimHttp.withQuery(resource, SimHttp.connectionParams(postParams)), Http.SDP, answer).statusCode();
         String gathered = Rtc.gatheredLocalSdp(pc, events);
-        trickleStatus = SimHttp.send("PATCH", resource, Http.SDP_FRAG, SdpFrag.fromLocalDescription(gathered))
+        trickleStatus = SimHttp.send("PATCH", SimHttp.withQuery(resource, SimHttp.connectionParams(postParams)), Http.SDP_FRAG, SdpFrag.fromLocalDescription(gathered))
                 .statusCode();
     }
 

@@ -70,7 +70,7 @@ public final class SimPublisher implements AutoCloseable {
         answerSdp = post.body();
         Rtc.setRemote(pc, RTCSdpType.ANSWER, answerSdp);
         String gathered = Rtc.gatheredLocalSdp(pc, events);
-        trickleStatus = SimHttp.send("PATCH", resource, Http.SDP_FRAG, SdpFrag.fromLocalDescription(gathered))
+        trickleStatus = SimHttp.send("PATCH", SimHttp.withQuery(resource, SimHttp.connectionParams(postParams)), Http.SDP_FRAG, SdpFrag.fromLocalDescription(gathered))
                 .statusCode();
     }
 

@@ -21,6 +21,7 @@ final class WsFrames {
 
     static final String CONNECT_SUCCESS = "NetConnection.Connect.Success";
     static final String CONNECT_CLOSED = "NetConnection.Connect.Closed";
+    static final String CONNECT_REJECTED = "NetConnection.Connect.Rejected";
     static final String DATA_CHANNEL_AVAILABLE = "NetConnection.DataChannel.Available";
     /** Sim's acknowledgement of {@code switchChannel}; Red5's SDK ignores unknown status codes. */
     static final String DATA_CHANNEL_SWITCHED = "NetConnection.DataChannel.Switched";

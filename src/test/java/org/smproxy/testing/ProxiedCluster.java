@@ -8,6 +8,7 @@ import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Consumer;
 
 import org.smproxy.cluster.ClusterModel;
 import org.smproxy.cluster.NodeState;
@@ -40,6 +41,12 @@ public final class ProxiedCluster implements AutoCloseable {
      */
     public static ProxiedCluster start(Path dir, String secret, String subGroup, Map<String, String> settings)
             throws Exception {
+        return start(dir, secret, subGroup, settings, node -> { });
+    }
+
+    /** @param nodes how every node differs from the defaults (e.g. round-trip authentication) */
+    public static ProxiedCluster start(Path dir, String secret, String subGroup, Map<String, String> settings,
+                                       Consumer<SimNodeConfig> nodes) throws Exception {
         String groups = subGroup == null ? "{\"name\":\"ng1\"}"
                 : "{\"name\":\"ng1\",\"subGroups\":[{\"name\":\"" + subGroup + "\"}]}";
         Map<String, String> all = new HashMap<>(Map.of("cluster.heartbeat.interval", "300ms",
@@ -51,6 +58,7 @@ public final class ProxiedCluster implements AutoCloseable {
         if (subGroup != null) {
             template.subGroup(subGroup);
         }
+        nodes.accept(template);
         SimCluster cluster = new SimCluster(template);
         ProxiedCluster started;
         try {
