@@ -7,6 +7,7 @@ import java.util.concurrent.CompletableFuture;
 import org.smproxy.api.AdminApi;
 import org.smproxy.api.ConsoleUi;
 import org.smproxy.api.EventApi;
+import org.smproxy.api.ForwardProxy;
 import org.smproxy.api.HealthApi;
 import org.smproxy.api.HeartbeatApi;
 import org.smproxy.api.MetricsApi;
@@ -62,6 +63,9 @@ final class Routes {
         add(r, admission, "sm2-hls", SM2, hls, "/v1/proxy/hls/*");
         add(r, admission, "sm2-relay", SM2, limited(admitted(withHlsUnderWhep(core.whipWhep().endpoint(RelayPath.Shape.SM2), hls),
                 admission), limiter, Kind.OFFERS, "POST"), "/v1/proxy/*");
+        // the longer prefix wins over the relay's /v1/proxy/*, as in a servlet container
+        add(r, admission, "sm2-forward", SM2, limited(new ForwardProxy(core.cluster(), core.nodeClient(), admin, cfg), limiter,
+                Kind.ADMIN, null), "/v1/proxy/forward", "/v1/proxy/forward/*");
         add(r, admission, "sm2-streams", SM2, limited(new StreamsApi(core.cluster()), limiter, Kind.LOOKUPS, null), "/v1/streams/*");
         add(r, admission, "sm2-admin", SM2, limited(new AdminApi(core.cluster(), core.store(), admin, core.nodeTokens(), ErrorDialect.SM2), limiter, Kind.ADMIN, null), "/v1/admin/*");
         add(r, admission, "sm2-nodes", SM2, new HeartbeatApi(core.cluster(), core.store(), nodes, core.nodeTokens(), cfg.nodeAuth(), cfg.heartbeatInterval(),

@@ -13,7 +13,7 @@ import java.util.function.Function;
  */
 public final class Cors {
     static final String EXPOSED = "Location, Link, ETag, Session-Host, Accept-Patch, Retry-After";
-    static final String METHODS = "OPTIONS, GET, POST, PATCH, DELETE";
+    static final String METHODS = "OPTIONS, GET, POST, PUT, PATCH, DELETE";
 
     /**
      * What CORS adds to one request's answer ({@code headers}) and, when the proxy answers it alone (a preflight),
