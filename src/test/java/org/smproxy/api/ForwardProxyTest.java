@@ -167,7 +167,8 @@ class ForwardProxyTest {
         assertThat(r.headers().firstValue("ETag")).hasValue("\"v1\"");
         assertThat(r.headers().firstValue("Cache-Control")).hasValue("max-age=5");
         assertThat(r.headers().firstValue("X-Request-Id")).hasValue("fwd-1");
-        assertThat(r.headers().map()).doesNotContainKeys("set-cookie", "x-node-internal");
+        assertThat(r.headers().firstValue("Set-Cookie")).isEmpty();
+        assertThat(r.headers().firstValue("X-Node-Internal")).isEmpty();
 
         RecordingNode.Seen seen = nodeA.last();
         assertThat(nodeA.seen()).hasSize(1);
@@ -179,7 +180,9 @@ class ForwardProxyTest {
         assertThat(seen.header("User-Agent")).isEqualTo("testbed");
         assertThat(seen.header("X-Request-Id")).isEqualTo("fwd-1");
         assertThat(seen.header("X-Forwarded-For")).isEqualTo("127.0.0.1");
-        assertThat(seen.headers()).doesNotContainKeys("Authorization", "Cookie", "X-Forwarded-Host");
+        for (String kept : List.of("Authorization", "Cookie", "X-Forwarded-Host")) {
+            assertThat(seen.header(kept)).as(kept).isNull();
+        }
     }
 
     @Test
