@@ -113,8 +113,12 @@ public record ClusterFile(List<NodeGroupConfig> nodeGroups, List<NodeReport> sta
         } catch (IllegalArgumentException e) {
             throw new ConfigException(at + ".shuffleSizeExpression: " + e.getMessage());
         }
+        if (g.clusterPassword() != null && g.clusterPassword().isBlank()) {
+            throw new ConfigException(at + ".clusterPassword is blank (expected: the password of the group's nodes'"
+                    + " cluster.xml, or no clusterPassword at all)");
+        }
         return new NodeGroupConfig(g.name(), parentOf, g.maxPublishers(), g.maxSubscribers(), port, capacity,
-                defaults, byRole, shuffleSize);
+                defaults, byRole, shuffleSize, g.clusterPassword());
     }
 
     private static void collectSubGroups(SubGroupDto s, String parent, Map<String, String> parentOf, String at) {
@@ -166,7 +170,8 @@ public record ClusterFile(List<NodeGroupConfig> nodeGroups, List<NodeReport> sta
 
     record GroupDto(String name, Integer maxPublishers, Integer maxSubscribers, Integer standardHttpPort,
                     Double nodeCapacity, String capacityRankingExpression, String capacityLimitExpression,
-                    String shuffleSizeExpression, Map<String, RuleDto> rulesByRole, List<SubGroupDto> subGroups) {
+                    String shuffleSizeExpression, Map<String, RuleDto> rulesByRole, List<SubGroupDto> subGroups,
+                    String clusterPassword) {
     }
 
     record RuleDto(String capacityRankingExpression, String capacityLimitExpression) {

@@ -12,6 +12,9 @@ import java.util.Map;
  * @param maxPublishers    group-wide publisher cap (Red5 answers 503 beyond it), null for none
  * @param standardHttpPort the port every real node of the group listens on; a node elsewhere is named ip:port
  * @param nodeCapacity     connections one node is meant to carry: the {@code capacity} variable of the rules
+ * @param clusterPassword  the password in the group's nodes' {@code cluster.xml}, with which the forward proxy signs
+ *                         a node URL as Red5's cluster auth does; null for none. Never printed: not by
+ *                         {@link #toString()}, not by any API
  */
 public record NodeGroupConfig(
         String name,
@@ -22,7 +25,8 @@ public record NodeGroupConfig(
         double nodeCapacity,
         CapacityRule defaultRule,
         Map<Role, CapacityRule> rulesByRole,
-        MetricExpression shuffleSize) {
+        MetricExpression shuffleSize,
+        String clusterPassword) {
 
     public static final String DEFAULT_SHUFFLE_SIZE = "max(nodeCount * 0.1, 2)";
     public static final int RED5_HTTP_PORT = 5080;
@@ -30,6 +34,14 @@ public record NodeGroupConfig(
     public NodeGroupConfig {
         parentOf = Map.copyOf(parentOf);
         rulesByRole = Map.copyOf(rulesByRole);
+    }
+
+    /** A group whose nodes the proxy never signs for: most have no need. */
+    public NodeGroupConfig(String name, Map<String, String> parentOf, Integer maxPublishers, Integer maxSubscribers,
+                           int standardHttpPort, double nodeCapacity, CapacityRule defaultRule,
+                           Map<Role, CapacityRule> rulesByRole, MetricExpression shuffleSize) {
+        this(name, parentOf, maxPublishers, maxSubscribers, standardHttpPort, nodeCapacity, defaultRule, rulesByRole,
+                shuffleSize, null);
     }
 
     public static NodeGroupConfig simple(String name) {
@@ -61,5 +73,14 @@ public record NodeGroupConfig(
         }
         chain.add("");
         return Collections.unmodifiableList(chain);
+    }
+
+    /** The record's own, but with the cluster password masked: a group may end up in a log line. */
+    @Override
+    public String toString() {
+        return "NodeGroupConfig[name=" + name + ", parentOf=" + parentOf + ", maxPublishers=" + maxPublishers
+                + ", maxSubscribers=" + maxSubscribers + ", standardHttpPort=" + standardHttpPort + ", nodeCapacity="
+                + nodeCapacity + ", defaultRule=" + defaultRule + ", rulesByRole=" + rulesByRole + ", shuffleSize="
+                + shuffleSize + ", clusterPassword=" + (clusterPassword == null ? "none" : "(set)") + "]";
     }
 }

@@ -95,6 +95,11 @@ class LoginApiTest {
         assertThat(JWT.decode(token).getClaim("roles").asString()).isEqualTo("ROLE_PROXY");
         assertError(Https.send(proxy.client, "GET", proxy.base + "/as/v1/admin/nodes", null, "Authorization",
                 "Bearer " + token), 403, "does not open this API");
+        // the forward proxy is what it is for: past the credential check, on to the target's (here a refusal)
+        String forward = proxy.base + "/as/v1/proxy/forward/?target=http%3A%2F%2F198.51.100.9%3A5080%2Flive%2Fplaylists";
+        assertError(Https.send(proxy.client, "GET", forward, null, "Authorization", "Bearer " + token), 403,
+                "no node of this cluster");
+        assertError(Https.send(proxy.client, "GET", forward, null), 401, "needs a token");
     }
 
     @Test

@@ -56,9 +56,12 @@ class OpenApiTest {
     @BeforeAll
     static void start() throws Exception {
         node = new RecordingNode();
-        node.behave(RecordingNode::red5WithHls);
+        // a Red5 node, with the SocialPusher the forward proxy's example provisions at
+        node.behave(s -> s.path().equals("/socialpusher/api") ? new RecordingNode.Answer(200, Map.of(), "")
+                : RecordingNode.red5WithHls(s));
         wsNode = new EchoWsNode();
-        proxy = TestProxy.start(Files.createDirectories(dir.resolve("p")), "{\"nodeGroups\":[{\"name\":\"ng1\"}]}",
+        proxy = TestProxy.start(Files.createDirectories(dir.resolve("p")),
+                "{\"nodeGroups\":[{\"name\":\"ng1\",\"clusterPassword\":\"openapi-cluster\"}]}",
                 Map.of("proxy.enabled", "true", "api.admin.token", ADMIN, "api.node.secret", SECRET,
                         "cluster.heartbeat.timeout", "10m", "api.auth.admin.password", LOGIN,
                         "api.auth.jwt.secret", "openapi-login-secret-0123456789"));

@@ -36,9 +36,19 @@ class ClusterFileTest {
         "{\"nodeGroups\":[{\"name\":\"a\"}],\"nodes\":[{\"id\":\"n\",\"role\":\"edge\",\"nodeGroup\":\"b\"}]}|nodeGroup 'b' is not defined",
         "{\"nodeGroups\":[{\"name\":\"a\",\"rulesByRole\":{\"boss\":{}}}]}|rulesByRole: role: boss",
         "{\"nodeGroups\":[|line: 1",
+        "{\"nodeGroups\":[{\"name\":\"a\",\"clusterPassword\":\" \"}]}|nodeGroup 'a'.clusterPassword is blank",
     })
     void mistakesAreRefusedSayingWhere(String json, String message) {
         assertThatThrownBy(() -> ClusterFile.parse(json)).isInstanceOf(ConfigException.class).hasMessageContaining(message);
+    }
+
+    @Test
+    void aGroupsClusterPasswordIsReadButNeverPrinted() {
+        ClusterFile file = ClusterFile.parse("{\"nodeGroups\":[{\"name\":\"a\",\"clusterPassword\":\"s3cret-cluster\"},"
+                + "{\"name\":\"b\"}]}");
+        assertThat(file.nodeGroups().get(0).clusterPassword()).isEqualTo("s3cret-cluster");
+        assertThat(file.nodeGroups().get(0).toString()).doesNotContain("s3cret-cluster").contains("clusterPassword=(set)");
+        assertThat(file.nodeGroups().get(1).clusterPassword()).isNull();
     }
 
     @Test
