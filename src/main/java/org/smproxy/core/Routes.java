@@ -11,6 +11,7 @@ import org.smproxy.api.HealthApi;
 import org.smproxy.api.HeartbeatApi;
 import org.smproxy.api.MetricsApi;
 import org.smproxy.api.OpenApiDocument;
+import org.smproxy.api.ProvisionApi;
 import org.smproxy.api.ProxySessionsApi;
 import org.smproxy.api.StreamsApi;
 import org.smproxy.config.ProxyConfig;
@@ -63,6 +64,8 @@ final class Routes {
         add(r, admission, "sm2-relay", SM2, limited(admitted(withHlsUnderWhep(core.whipWhep().endpoint(RelayPath.Shape.SM2), hls),
                 admission), limiter, Kind.OFFERS, "POST"), "/v1/proxy/*");
         add(r, admission, "sm2-streams", SM2, limited(new StreamsApi(core.cluster()), limiter, Kind.LOOKUPS, null), "/v1/streams/*");
+        add(r, admission, "sm2-provision", SM2, limited(new ProvisionApi(core.cluster(), core.store(), admin), limiter, Kind.ADMIN, null),
+                "/v1/streams/provision", "/v1/streams/provision/*");
         add(r, admission, "sm2-admin", SM2, limited(new AdminApi(core.cluster(), core.store(), admin, core.nodeTokens(), ErrorDialect.SM2), limiter, Kind.ADMIN, null), "/v1/admin/*");
         add(r, admission, "sm2-nodes", SM2, new HeartbeatApi(core.cluster(), core.store(), nodes, core.nodeTokens(), cfg.nodeAuth(), cfg.heartbeatInterval(),
                 cfg.heartbeatTimeout(), cfg.nodeNetworks(), limiter, ErrorDialect.SM2), "/v1/nodes/*");
