@@ -56,6 +56,10 @@ public final class EventApi extends ApiHandler {
         int endpoints = sel == null ? 1 : sel.endpoints();
         List<Node> nodes;
         if (broadcast) {
+            if (sel.transcode() && !cluster.provisions().covers(group, guid.value())) {
+                // SM 1.x gives an origin for a stream not provisioned, where SM 2.0 answers 404
+                sel = new SelectionRequest(group, sel.streamGuid(), sel.subGroups(), sel.strict(), sel.endpoints(), false);
+            }
             nodes = cluster.selectPublish(sel);
         } else if (sel != null) {
             nodes = cluster.selectSubscribe(sel);

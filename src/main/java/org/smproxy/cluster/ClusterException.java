@@ -41,6 +41,13 @@ public abstract class ClusterException extends RuntimeException {
         }
     }
 
+    /** Transcoding was asked for a stream that no provision of the group names: Red5 answers 404. */
+    public static final class NotProvisioned extends ClusterException {
+        public NotProvisioned(String message) {
+            super(message);
+        }
+    }
+
     /** The node is known but not in a state to take this client: new sessions need INSERVICE. */
     public static final class NodeNotInService extends ClusterException {
         public NodeNotInService(String message) {

@@ -35,6 +35,7 @@ public final class ClusterModel {
     private final Map<String, GroupIndex> groups = new LinkedHashMap<>();
     private final ConcurrentHashMap<String, NodeEntry> nodes = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<String, String> idByAddress = new ConcurrentHashMap<>();
+    private final Provisions provisions = new Provisions();
     private final Clock clock;
     private final Duration heartbeatTimeout;
     private final String sm1Group;
@@ -63,6 +64,11 @@ public final class ClusterModel {
     /** Resolves a group name, honouring Red5's {@code default} alias when there is exactly one group. */
     public NodeGroupConfig group(String name) {
         return index(name).config;
+    }
+
+    /** The node groups' provisions: the store writes them, transcoding selection reads them. */
+    public Provisions provisions() {
+        return provisions;
     }
 
     /** The group SM 1.x requests go to. */
@@ -308,8 +314,8 @@ public final class ClusterModel {
     // ---- selection ----------------------------------------------------------------------------------------------
 
     /**
-     * Nodes to publish to: PUBLISH-capable (TRANSCODE-capable first, then an origin, with {@code transcode}),
-     * in service, under their capacity limit, best ranked first.
+     * Nodes to publish to: PUBLISH-capable (TRANSCODE-capable first, then an origin, with {@code transcode} and a
+     * provision naming the stream), in service, under their capacity limit, best ranked first.
      */
     public List<Node> selectPublish(SelectionRequest req) {
         return selectPublish(req, ThreadLocalRandom.current());
@@ -331,6 +337,11 @@ public final class ClusterModel {
         }
         if (!req.transcode()) {
             return choose(g, g.candidates(Capability.PUBLISH)::view, req, Capability.PUBLISH, random);
+        }
+        // Red5: the provision tells the transcoder which renditions to make; without one there is nothing to do
+        if (!provisions.covers(cfg.name(), req.streamGuid())) {
+            throw new ClusterException.NotProvisioned("no provision in node group '" + cfg.name() + "' names stream '"
+                    + req.streamGuid() + "': transcode=true needs one");
         }
         List<Node> result = new ArrayList<>(choose(g, g.candidates(Capability.TRANSCODE)::view, req, Capability.TRANSCODE,
                 random));

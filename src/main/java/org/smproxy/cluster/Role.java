@@ -22,6 +22,11 @@ public enum Role {
         return capabilities.contains(capability);
     }
 
+    /** Whether a publisher may be sent here: a transcoder takes the stream it makes the renditions of. */
+    public boolean takesPublishers() {
+        return can(Capability.PUBLISH) || can(Capability.TRANSCODE);
+    }
+
     public Set<Capability> capabilities() {
         return capabilities;
     }

@@ -14,6 +14,7 @@ import org.smproxy.api.HealthApi;
 import org.smproxy.api.HeartbeatApi;
 import org.smproxy.api.MetricsApi;
 import org.smproxy.api.OpenApiDocument;
+import org.smproxy.api.ProvisionApi;
 import org.smproxy.api.ProxySessionsApi;
 import org.smproxy.api.StreamsApi;
 import org.smproxy.config.ProxyConfig;
@@ -74,6 +75,8 @@ final class Routes {
         add(r, admission, "sm2-forward", SM2, limited(new ForwardProxy(core.cluster(), core.nodeClient(), forwarding, cfg), limiter,
                 Kind.ADMIN, null), "/v1/proxy/forward", "/v1/proxy/forward/*");
         add(r, admission, "sm2-streams", SM2, limited(new StreamsApi(core.cluster()), limiter, Kind.LOOKUPS, null), "/v1/streams/*");
+        add(r, admission, "sm2-provision", SM2, limited(new ProvisionApi(core.cluster(), core.store(), admin), limiter, Kind.ADMIN, null),
+                "/v1/streams/provision", "/v1/streams/provision/*");
         add(r, admission, "sm2-admin", SM2, limited(new AdminApi(core.cluster(), core.store(), admin, core.nodeTokens(), ErrorDialect.SM2), limiter, Kind.ADMIN, null), "/v1/admin/*");
         add(r, admission, "sm2-nodes", SM2, new HeartbeatApi(core.cluster(), core.store(), nodes, core.nodeTokens(), cfg.nodeAuth(), cfg.heartbeatInterval(),
                 cfg.heartbeatTimeout(), cfg.nodeNetworks(), limiter, ErrorDialect.SM2), "/v1/nodes/*");

@@ -27,7 +27,8 @@ public final class Failures {
             return new ApiException(400, failure.getMessage());
         }
         if (failure instanceof ClusterException.UnknownNodeGroup || failure instanceof ClusterException.UnknownNode
-                || failure instanceof ClusterException.StreamNotFound) {
+                || failure instanceof ClusterException.StreamNotFound
+                || failure instanceof ClusterException.NotProvisioned) {
             return new ApiException(404, failure.getMessage());
         }
         if (failure instanceof ClusterException.StreamAlreadyPublished || failure instanceof ClusterException.AddressConflict

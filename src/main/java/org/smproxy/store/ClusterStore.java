@@ -1,16 +1,18 @@
 package org.smproxy.store;
 
 import java.util.Collection;
+import java.util.List;
 import java.util.Set;
 import java.util.function.BiConsumer;
 
 import org.smproxy.cluster.Node;
 import org.smproxy.cluster.NodeReport;
 import org.smproxy.cluster.NodeState;
+import org.smproxy.cluster.Provision;
 
 /**
  * Every write to the cluster view goes through here, so that all replicas of the tier see the same nodes, operator
- * states and WebSocket sessions. Reads never do: each replica's {@link org.smproxy.cluster.ClusterModel} is the
+ * states, provisions and WebSocket sessions. Reads never do: each replica's {@link org.smproxy.cluster.ClusterModel} is the
  * local, in-memory view that selection reads, and the store keeps it fed (its own writes at once, the other
  * replicas' as they arrive). No method blocks on the network.
  */
@@ -42,6 +44,22 @@ public interface ClusterStore extends AutoCloseable {
 
     /** The ids revoked at run time (those of {@code api.node.revokedTokens} are not here). */
     Set<String> revokedNodeTokens();
+
+    /**
+     * Creates or replaces provisions (by node group and guid) on every replica: in this replica's
+     * {@link org.smproxy.cluster.ClusterModel#provisions()} on return, in the others' as soon as the change arrives (a
+     * new replica reads them on start). Reads go to that local copy, never here.
+     *
+     * @throws org.smproxy.cluster.ClusterException.SharedStateUnavailable when the change could not reach the tier
+     */
+    void putProvisions(List<Provision> provisions);
+
+    /**
+     * Deletes a provision on every replica, as {@link #putProvisions} writes one.
+     *
+     * @throws org.smproxy.cluster.ClusterException.SharedStateUnavailable when the change could not reach the tier
+     */
+    void removeProvision(String nodeGroup, String guid);
 
     /** This replica's WebSocket sessions, as the rest of the tier should list them. */
     void sessionOpened(SessionInfo session);

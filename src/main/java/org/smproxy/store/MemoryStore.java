@@ -10,6 +10,7 @@ import org.smproxy.cluster.ClusterModel;
 import org.smproxy.cluster.Node;
 import org.smproxy.cluster.NodeReport;
 import org.smproxy.cluster.NodeState;
+import org.smproxy.cluster.Provision;
 
 /** One replica, nothing shared: the local view is the whole truth. The embedded default. */
 public final class MemoryStore implements ClusterStore {
@@ -52,6 +53,16 @@ public final class MemoryStore implements ClusterStore {
     @Override
     public Set<String> revokedNodeTokens() {
         return Set.copyOf(revoked);
+    }
+
+    @Override
+    public void putProvisions(List<Provision> provisions) {
+        cluster.provisions().put(provisions);
+    }
+
+    @Override
+    public void removeProvision(String nodeGroup, String guid) {
+        cluster.provisions().remove(nodeGroup, guid);
     }
 
     @Override

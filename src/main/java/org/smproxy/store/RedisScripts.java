@@ -8,7 +8,8 @@ package org.smproxy.store;
  * by server millis), {@code admin} (hash id to operator state), {@code sessions} (hash session id to JSON),
  * {@code rsessions:<replica>} (set of a replica's session ids), {@code replicas} (sorted set by last beat),
  * {@code seq} (the change counter), {@code sweep-hold}, {@code revoked} (set of revoked node token ids). Every change is published on {@code events} as
- * {@code TYPE|seq|origin|json}.
+ * {@code TYPE|seq|origin|json}. Also {@code provisions} (hash {@code <node group>|<guid>} to provision JSON; a guid
+ * holds no '|') and {@code epoch} (the id of the data this server holds).
  *
  * <p>ARGV[1] is always the prefix and ARGV[2] the replica that writes.
  */
@@ -75,6 +76,30 @@ final class RedisScripts {
             return publish('V', cjson.encode({id = ARGV[3]}))
             """;
 
+    /** ARGV[3..]: node group, guid and provision JSON (empty: deletes it), repeated; all or none, one change each. */
+    static final String PROVISIONS = NOW + """
+            for i = 3, #ARGV, 3 do
+              local field = ARGV[i] .. '|' .. ARGV[i + 1]
+              if ARGV[i + 2] == '' then
+                redis.call('HDEL', p .. 'provisions', field)
+                publish('D', cjson.encode({nodeGroup = ARGV[i], guid = ARGV[i + 1]}))
+              else
+                redis.call('HSET', p .. 'provisions', field, ARGV[i + 2])
+                publish('P', ARGV[i + 2])
+              end
+            end
+            return 1
+            """;
+
+    /**
+     * ARGV[3] a new id, kept only if the server has none: an id other than the one a replica last saw means the
+     * server lost its data (restarted without persistence) since.
+     */
+    static final String EPOCH = NOW + """
+            redis.call('SET', p .. 'epoch', ARGV[3], 'NX')
+            return redis.call('GET', p .. 'epoch')
+            """;
+
     /** ARGV[3] id or stream to match, empty for every session. */
     static final String KICK = NOW + """
             return publish('K', cjson.encode({match = ARGV[3]}))
@@ -134,7 +159,10 @@ final class RedisScripts {
             return {now, expired, gone}
             """;
 
-    /** Everything, consistently: {now, seq, nodes, heartbeats, admin, sessions, replicas, revoked} (hashes flat). */
+    /**
+     * Everything, consistently: {now, seq, nodes, heartbeats, admin, sessions, replicas, revoked, provisions} (hashes
+     * flat).
+     */
     static final String SNAPSHOT = NOW + """
             return {now, tonumber(redis.call('GET', p .. 'seq') or '0'),
                     redis.call('HGETALL', p .. 'nodes'),
@@ -142,6 +170,7 @@ final class RedisScripts {
                     redis.call('HGETALL', p .. 'admin'),
                     redis.call('HGETALL', p .. 'sessions'),
                     redis.call('ZRANGE', p .. 'replicas', 0, -1, 'WITHSCORES'),
-                    redis.call('SMEMBERS', p .. 'revoked')}
+                    redis.call('SMEMBERS', p .. 'revoked'),
+                    redis.call('HGETALL', p .. 'provisions')}
             """;
 }

@@ -4,6 +4,7 @@ import java.time.Duration;
 import java.util.Collection;
 import java.util.List;
 import java.util.Map;
+import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
@@ -34,6 +35,7 @@ import org.smproxy.cluster.ClusterModel;
 import org.smproxy.cluster.Node;
 import org.smproxy.cluster.NodeReport;
 import org.smproxy.cluster.NodeState;
+import org.smproxy.cluster.Provision;
 import org.smproxy.config.ConfigException;
 import org.smproxy.config.ProxyConfig;
 
@@ -84,11 +86,13 @@ public final class RedisStore implements ClusterStore {
     private final java.util.Set<String> unsharedRevocations = ConcurrentHashMap.newKeySet();
     private final ConcurrentHashMap<String, SessionInfo> localSessions = new ConcurrentHashMap<>();
     private final TierView tier;
+    private final ProvisionWrites provisionWrites;
 
     /** @throws ConfigException naming {@code cluster.store.url} when the URL is unusable */
     public RedisStore(ClusterModel cluster, ProxyConfig.Store config, Duration heartbeatTimeout) {
         this.cluster = cluster;
         this.tier = new TierView(cluster, config.replicaId());
+        this.provisionWrites = new ProvisionWrites(tier);
         this.prefix = config.prefix();
         this.channel = prefix + "events";
         this.replica = config.replicaId();
@@ -194,6 +198,27 @@ public final class RedisStore implements ClusterStore {
     @Override
     public java.util.Set<String> revokedNodeTokens() {
         return java.util.Set.copyOf(tier.revoked());
+    }
+
+    @Override
+    public void putProvisions(List<Provision> provisions) {
+        shareProvisions(ProvisionWrites.puts(provisions));
+        cluster.provisions().put(provisions);
+    }
+
+    @Override
+    public void removeProvision(String nodeGroup, String guid) {
+        shareProvisions(List.of(ProvisionWrites.removal(nodeGroup, guid)));
+        cluster.provisions().remove(nodeGroup, guid);
+    }
+
+    /** Refused while out of reach, like a revocation: a provision on one replica only would transcode by chance. */
+    private void shareProvisions(List<ProvisionWrites.Write> writes) {
+        if (!share(() -> provisionWrites.failed(writes), RedisScripts.PROVISIONS, provisionWrites.sending(writes))) {
+            provisionWrites.refused(writes);
+            throw new ClusterException.SharedStateUnavailable("the cluster store (" + where + ") is out of reach, so the"
+                    + " provision would change on this replica only; try again when /as/v1/ready answers 200");
+        }
     }
 
     @Override
@@ -344,6 +369,16 @@ public final class RedisStore implements ClusterStore {
         for (String id : unsharedRevocations) {
             call(RedisScripts.REVOKE, ScriptOutputType.INTEGER, id);
             unsharedRevocations.remove(id);
+        }
+        String held = call(RedisScripts.EPOCH, ScriptOutputType.VALUE, UUID.randomUUID().toString());
+        int lost = provisionWrites.serverHolds(held, cluster.provisions().all());
+        if (lost > 0) {
+            log.warn("cluster store {} lost its data since the last sync: sharing this replica's {} provision(s) again",
+                    where, lost);
+        }
+        for (ProvisionWrites.Write w : provisionWrites.unshared()) {
+            call(RedisScripts.PROVISIONS, ScriptOutputType.INTEGER, w.nodeGroup(), w.guid(), w.json());
+            provisionWrites.reshared(w);
         }
         call(RedisScripts.RESET_SESSIONS, ScriptOutputType.INTEGER);
         for (SessionInfo s : localSessions.values()) {

@@ -1,5 +1,6 @@
 package org.smproxy.store;
 
+import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -22,11 +23,12 @@ import org.smproxy.cluster.ClusterModel;
 import org.smproxy.cluster.Node;
 import org.smproxy.cluster.NodeReport;
 import org.smproxy.cluster.NodeState;
+import org.smproxy.cluster.Provision;
 
 /**
  * What the rest of the tier tells this replica, applied to its local view: the other replicas' changes as the
- * server publishes them, and whole snapshots when it resyncs; plus the mirror of the sessions the other replicas
- * hold. Written by the store's one thread; the session mirror is read by request threads.
+ * server publishes them, and whole snapshots when it resyncs (nodes, operator states, provisions); plus the mirror of
+ * the sessions the other replicas hold. Written by the store's one thread; the session mirror is read by request threads.
  */
 final class TierView {
     private static final Logger log = LoggerFactory.getLogger(TierView.class);
@@ -38,6 +40,8 @@ final class TierView {
     private final ConcurrentHashMap<String, SessionInfo> remoteSessions = new ConcurrentHashMap<>();
     private final Set<String> revoked = ConcurrentHashMap.newKeySet();
     private volatile BiConsumer<String, String> kicker = (match, by) -> { };
+    /** This replica's provision writes whose change has not come back yet, by key: only the latest is applied. */
+    private final ConcurrentHashMap<String, Integer> ownProvisionWrites = new ConcurrentHashMap<>();
     /** Changes up to this one are in the last snapshot. */
     private long floorSeq;
 
@@ -110,6 +114,19 @@ final class TierView {
                 revoked.add(String.valueOf(id));
             }
         }
+        if (snapshot.size() > 8) {
+            // replaced whole, unlike revocations: a provision deleted elsewhere must go; this replica's unshared
+            // writes were shared again before the snapshot was read
+            List<Provision> provisions = new ArrayList<>();
+            for (String value : pairs((List<Object>) snapshot.get(8)).values()) {
+                Provision p = read(value, Provision.class);
+                if (p != null) {
+                    provisions.add(p);
+                }
+            }
+            cluster.provisions().replaceAll(provisions);
+            ownProvisionWrites.clear(); // those sent before are in the snapshot, and their changes are skipped below
+        }
         floorSeq = (Long) snapshot.get(1);
         return shared.size();
     }
@@ -161,6 +178,13 @@ final class TierView {
                     return true;
                 }
             }
+            case "P", "D" -> {
+                // this replica's own latest too: it may have raced a resync's snapshot, or another replica's write
+                // to the same provision, and the server's order is the tier's
+                if (!own || settled(provisionKey(body.path("nodeGroup").asText(), body.path("guid").asText()))) {
+                    applyProvision(type, f[3], body);
+                }
+            }
             default -> {
                 if (!own) {
                     try {
@@ -205,6 +229,35 @@ final class TierView {
                 kicker.accept(match.isEmpty() ? null : match, "another replica");
             }
             default -> log.debug("cluster store: unknown change type '{}' ignored", type);
+        }
+    }
+
+    static String provisionKey(String nodeGroup, String guid) {
+        return nodeGroup + "|" + guid;
+    }
+
+    /** A provision write of this replica's was sent: its change will come back. */
+    void provisionSent(String key) {
+        ownProvisionWrites.merge(key, 1, Integer::sum);
+    }
+
+    /**
+     * A write of this replica's came back, or will not (it failed).
+     *
+     * @return whether it was the last one in flight for that key
+     */
+    boolean settled(String key) {
+        return ownProvisionWrites.computeIfPresent(key, (k, n) -> n > 1 ? n - 1 : null) == null;
+    }
+
+    private void applyProvision(String type, String raw, JsonNode body) {
+        if ("D".equals(type)) {
+            cluster.provisions().remove(body.path("nodeGroup").asText(), body.path("guid").asText());
+            return;
+        }
+        Provision p = read(raw, Provision.class);
+        if (p != null) {
+            cluster.provisions().put(List.of(p));
         }
     }
 

@@ -57,7 +57,7 @@ public final class NodeRouter {
         Node node = cluster.findByAddress(host).orElseThrow(() -> new ApiException(400,
                 "host '" + host + "' is not a node of this cluster"));
         RelayKind kind = ex.path.kind();
-        if (!node.role().can(kind.capability())) {
+        if (kind == RelayKind.WHIP ? !node.role().takesPublishers() : !node.role().can(kind.capability())) {
             throw new ApiException(400, "node " + node.address() + " is an " + node.role().wireName()
                     + " and takes no " + kind.word().toUpperCase() + " sessions");
         }

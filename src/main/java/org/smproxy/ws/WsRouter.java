@@ -151,8 +151,8 @@ public final class WsRouter {
     private Node byHost(String host, Capability capability) {
         Node node = cluster.findByAddress(host).orElseThrow(() -> new ApiException(400,
                 "host '" + host + "' is not a node of this cluster"));
-        boolean fits = capability == null ? node.role().can(Capability.PUBLISH) || node.role().can(Capability.SUBSCRIBE)
-                : node.role().can(capability);
+        boolean fits = capability == null ? node.role().takesPublishers() || node.role().can(Capability.SUBSCRIBE)
+                : capability == Capability.PUBLISH ? node.role().takesPublishers() : node.role().can(capability);
         if (!fits) {
             throw new ApiException(400, "node " + node.address() + " is an " + node.role().wireName()
                     + " and takes no " + (capability == null ? "clients" : capability.name().toLowerCase(Locale.ROOT) + "ers"));

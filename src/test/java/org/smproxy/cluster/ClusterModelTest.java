@@ -294,12 +294,21 @@ class ClusterModelTest {
     }
 
     @Test
-    void transcodeListsATranscoderThenAnOrigin() {
+    void transcodeListsATranscoderThenAnOriginForAProvisionedStream() {
         ClusterModel m = model();
         m.report(node("t1", Role.TRANSCODER, "us-east", 1), false);
         m.report(node("o1", Role.ORIGIN, "us-east", 1), false);
+        SelectionRequest rendition = new SelectionRequest("ng1", "live/s1_1", List.of(), false, 1, true);
+        assertThatThrownBy(() -> m.selectPublish(rendition, random)).isInstanceOf(ClusterException.NotProvisioned.class)
+                .hasMessageContaining("live/s1_1");
+        m.provisions().put(List.of(new Provision("ng1", "live/s1", List.of("live/s1_1", "live/s1_2"), "{}")));
+        assertThat(ids(m.selectPublish(rendition, random))).containsExactly("t1", "o1");
         List<Node> nodes = m.selectPublish(new SelectionRequest("ng1", "live/s1", List.of(), false, 1, true), random);
         assertThat(ids(nodes)).containsExactly("t1", "o1");
+        assertThatThrownBy(() -> m.selectPublish(new SelectionRequest("ng1", "live/s1_9", List.of(), false, 1, true),
+                random)).isInstanceOf(ClusterException.NotProvisioned.class);
+        m.provisions().remove("ng1", "live/s1");
+        assertThatThrownBy(() -> m.selectPublish(rendition, random)).isInstanceOf(ClusterException.NotProvisioned.class);
         assertThatThrownBy(() -> new SelectionRequest("ng1", "live/s1", List.of(), false, 2, true))
                 .isInstanceOf(ClusterException.InvalidRequest.class);
     }

@@ -17,6 +17,7 @@ import org.smproxy.cluster.Node;
 import org.smproxy.cluster.NodeGroupConfig;
 import org.smproxy.cluster.NodeReport;
 import org.smproxy.cluster.NodeState;
+import org.smproxy.cluster.Provision;
 import org.smproxy.cluster.Role;
 import org.smproxy.testing.ManualClock;
 
@@ -92,6 +93,36 @@ class TierViewTest {
         view.onEvent("R|8|other|" + TierView.json(edge("new")));
         assertThat(model.findById("old")).isEmpty();
         assertThat(model.findById("new")).isPresent();
+    }
+
+    @Test
+    void provisionChangesFollowTheServersOrderAndOnlyTheLatestOfItsOwnCounts() {
+        Provision v1 = new Provision("ng1", "live/abr", List.of("live/abr_1"), "{\"v\":1}");
+        Provision v2 = new Provision("ng1", "live/abr", List.of("live/abr_1", "live/abr_2"), "{\"v\":2}");
+        view.onEvent("P|1|other|" + TierView.json(v1));
+        assertThat(model.provisions().find("ng1", "live/abr")).contains(v1);
+        assertThat(model.provisions().covers("ng1", "live/abr_1")).isTrue();
+
+        // two writes of its own in quick succession: the first one's echo must not undo the second
+        String key = TierView.provisionKey("ng1", "live/abr");
+        view.provisionSent(key);
+        view.provisionSent(key);
+        model.provisions().put(List.of(v2));
+        view.onEvent("P|2|me|" + TierView.json(v1));
+        assertThat(model.provisions().find("ng1", "live/abr")).contains(v2);
+        view.onEvent("P|3|other|" + TierView.json(v1)); // another replica's write, between its two on the server
+        view.onEvent("P|4|me|" + TierView.json(v2));
+        assertThat(model.provisions().find("ng1", "live/abr")).as("the server's last word").contains(v2);
+
+        view.onEvent("D|5|other|{\"nodeGroup\":\"ng1\",\"guid\":\"live/abr\"}");
+        assertThat(model.provisions().find("ng1", "live/abr")).isEmpty();
+        assertThat(model.provisions().covers("ng1", "live/abr_1")).isFalse();
+
+        view.onEvent("P|6|other|" + TierView.json(v1));
+        view.applySnapshot(List.of(100L, 9L, List.of(), List.of(), List.of(), List.of(), List.of(), List.of(),
+                List.of("ng1|live/abr2", TierView.json(new Provision("ng1", "live/abr2", List.of(), "{}")))));
+        assertThat(model.provisions().all()).extracting(Provision::guid).as("the snapshot replaces them").containsExactly(
+                "live/abr2");
     }
 
     @ParameterizedTest
