@@ -14,6 +14,16 @@ final class Egress {
     private record Key(String streamGuid, String requestId) {
     }
 
+    /**
+     * What a player asks of the node's offer.
+     *
+     * @param signal        offer Red5's {@code red5pro} data channel
+     * @param tcp           gather TCP candidates too ({@code transport=tcp})
+     * @param videoEncoding the player's {@code videoEncoding} as sent, null when none
+     */
+    record Play(boolean signal, boolean tcp, String videoEncoding) {
+    }
+
     private final SimMedia media;
     private final ConcurrentMap<Key, WhepSession> sessions = new ConcurrentHashMap<>();
 
@@ -22,16 +32,15 @@ final class Egress {
     }
 
     /** Creates the subscriber and returns the node's offer. */
-    String subscribe(String streamGuid, String requestId, VideoTrack video, boolean signal, boolean tcp)
-            throws NodeException {
+    String subscribe(String streamGuid, String requestId, VideoTrack video, Play play) throws NodeException {
         Key key = new Key(streamGuid, requestId);
-        WhepSession session = new WhepSession(media, streamGuid, requestId, tcp, this::drop);
+        WhepSession session = new WhepSession(media, streamGuid, requestId, play.tcp(), this::drop);
         if (sessions.putIfAbsent(key, session) != null) {
             session.close();
             throw new NodeException(Reason.DOUBLE_POST, "offer already sent for requestId " + requestId);
         }
         try {
-            return session.offer(video, signal);
+            return session.offer(video, play);
         } catch (SdpException e) {
             drop(session);
             throw new NodeException(Reason.CREATION_FAILED, "playback failed during creation: " + e.getMessage());

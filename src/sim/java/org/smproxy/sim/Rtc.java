@@ -81,7 +81,7 @@ public final class Rtc {
      * Unparseable input is thrown synchronously by the JNI layer rather than reported to the observer, and as
      * a plain {@code java.lang.Error}; subclasses such as OutOfMemoryError are not ours to swallow.
      */
-    private static void call(Runnable nativeCall) throws SdpException {
+    static void call(Runnable nativeCall) throws SdpException {
         try {
             nativeCall.run();
         } catch (RuntimeException e) {

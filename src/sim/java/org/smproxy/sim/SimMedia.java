@@ -4,10 +4,13 @@ import dev.onvoid.webrtc.PeerConnectionFactory;
 import dev.onvoid.webrtc.PortAllocatorConfig;
 import dev.onvoid.webrtc.RTCConfiguration;
 import dev.onvoid.webrtc.RTCPeerConnection;
+import dev.onvoid.webrtc.RTCRtpCodecCapability;
+import dev.onvoid.webrtc.media.MediaType;
 import dev.onvoid.webrtc.media.audio.AudioOptions;
 import dev.onvoid.webrtc.media.audio.AudioSource;
 import dev.onvoid.webrtc.media.audio.AudioTrack;
 import dev.onvoid.webrtc.media.audio.HeadlessAudioDeviceModule;
+import java.util.List;
 
 /**
  * Owns the one {@link PeerConnectionFactory} that every simulated node and test peer of a JVM uses.
@@ -60,6 +63,11 @@ public final class SimMedia implements AutoCloseable {
     /** A track of the headless capture (the tone), for a test publisher that sends audio as a browser does. */
     public AudioTrack captureTrack(String id) {
         return factory.createAudioTrack(id, factory.createAudioSource(new AudioOptions()));
+    }
+
+    /** The video codecs this libwebrtc build can send, in its default offer order (VP8 first). */
+    public List<RTCRtpCodecCapability> videoSendCodecs() {
+        return factory.getRtpSenderCapabilities(MediaType.VIDEO).getCodecs();
     }
 
     /**

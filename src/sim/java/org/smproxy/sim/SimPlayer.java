@@ -10,6 +10,7 @@ import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -25,6 +26,7 @@ public final class SimPlayer implements AutoCloseable {
     private final RTCPeerConnection pc;
     private URI resource;
     private String offerSdp;
+    private String answerSdp;
     private int answerStatus;
     private int trickleStatus;
     private boolean deleted;
@@ -63,6 +65,7 @@ public final class SimPlayer implements AutoCloseable {
         Rtc.setRemote(pc, RTCSdpType.OFFER, offerSdp);
         String answer = Rtc.createAnswer(pc);
         Rtc.setLocal(pc, RTCSdpType.ANSWER, answer);
+        answerSdp = answer;
         answerStatus = SimHttp.send("PATCH", SimHttp.withQuery(resource, SimHttp.connectionParams(postParams)), Http.SDP, answer).statusCode();
         String gathered = Rtc.gatheredLocalSdp(pc, events);
         trickleStatus = SimHttp.send("PATCH", SimHttp.withQuery(resource, SimHttp.connectionParams(postParams)), Http.SDP_FRAG, SdpFrag.fromLocalDescription(gathered))
@@ -82,6 +85,11 @@ public final class SimPlayer implements AutoCloseable {
 
     public URI resource() { return resource; }
     public String offerSdp() { return offerSdp; }
+    public String answerSdp() { return answerSdp; }
+    /** The video codec this player's answer chose (e.g. {@code VP8}, {@code H264}); set {@code videoEncoding} in the POST params. */
+    public Optional<String> answerVideoCodec() { return VideoCodecProbe.firstVideoCodec(answerSdp); }
+    /** The video codec of the RTP this player receives, from its stats; empty before media arrives. */
+    public Optional<String> receivedVideoCodec() { return VideoCodecProbe.receivedVideoCodec(pc); }
     public int answerStatus() { return answerStatus; }
     public int trickleStatus() { return trickleStatus; }
     public PeerEvents events() { return events; }

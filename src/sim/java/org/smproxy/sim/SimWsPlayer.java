@@ -32,6 +32,7 @@ public final class SimWsPlayer implements AutoCloseable {
     /** The node's channel once the player switched to it. */
     private volatile ChannelFrames channel;
     private Trickle trickle;
+    private volatile String answerSdp;
 
     private SimWsPlayer(String streamName, String subscriptionId, SimWsOptions options) {
         this.streamName = streamName;
@@ -74,8 +75,12 @@ public final class SimWsPlayer implements AutoCloseable {
         trickle = new Trickle(socket, streamName, subscriptionId);
         events.onCandidate(trickle::candidate);
         pc = media.newPeer(events, false);
-        socket.send(message("requestOffer").put("requestId", subscriptionId).put("transport", "udp")
-                .put("datachannel", options.dataChannel()).put("doNotSwitch", false));
+        ObjectNode requestOffer = message("requestOffer").put("requestId", subscriptionId).put("transport", "udp")
+                .put("datachannel", options.dataChannel()).put("doNotSwitch", false);
+        if (options.videoEncoding() != null) {
+            requestOffer.put("videoEncoding", options.videoEncoding());
+        }
+        socket.send(requestOffer);
         socket.await(f -> "offer".equals(f.path("data").path("sdp").path("type").asText()), timeout);
         socket.awaitStatus(WsFrames.TRICKLE_COMPLETED, timeout);
         socket.send(message("subscribe").put("requestId", subscriptionId));
@@ -107,6 +112,7 @@ public final class SimWsPlayer implements AutoCloseable {
         Rtc.setRemote(peer, RTCSdpType.OFFER, offer);
         String answer = Rtc.createAnswer(peer);
         Rtc.setLocal(peer, RTCSdpType.ANSWER, answer);
+        answerSdp = answer;
         ObjectNode msg = message("handleAnswer").put("requestId", subscriptionId);
         msg.putObject("data").putObject("sdp").put("type", "answer").put("sdp", answer);
         socket.send(msg);
@@ -147,6 +153,15 @@ public final class SimWsPlayer implements AutoCloseable {
     }
 
     public long framesDecoded() { return probe.frames(); }
+    /** The video codec this player's answer chose (e.g. {@code VP8}, {@code H264}). */
+    public Optional<String> answerVideoCodec() { return VideoCodecProbe.firstVideoCodec(answerSdp); }
+
+    /** The video codec of the RTP this player receives, from its stats; empty before media arrives. */
+    public Optional<String> receivedVideoCodec() {
+        RTCPeerConnection peer = pc;
+        return peer == null ? Optional.empty() : VideoCodecProbe.receivedVideoCodec(peer);
+    }
+
     /** Average brightness (0–255) of the last decoded frame; compare with the publisher's {@link SyntheticVideo}. */
     public double lastLuma() { return probe.lastLuma(); }
     public SimWsSocket socket() { return socket; }

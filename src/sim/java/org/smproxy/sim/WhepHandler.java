@@ -56,8 +56,8 @@ final class WhepHandler {
             requestId = "subscriber-" + Integer.toHexString(ThreadLocalRandom.current().nextInt(1 << 24));
             location += "?requestId=" + requestId;
         }
-        String offer = node.egress().subscribe(route.streamGuid(), requestId, video, Http.flag(req, "signal"),
-                Http.tcp(req));
+        String offer = node.egress().subscribe(route.streamGuid(), requestId, video,
+                new Egress.Play(Http.flag(req, "signal"), Http.tcp(req), req.getParameter("videoEncoding")));
         resp.setHeader("Location", location);
         Http.sdp(resp, HttpServletResponse.SC_CREATED, offer);
     }

@@ -5,6 +5,8 @@ import dev.onvoid.webrtc.RTCDataChannelInit;
 import dev.onvoid.webrtc.RTCIceCandidate;
 import dev.onvoid.webrtc.RTCPeerConnection;
 import dev.onvoid.webrtc.RTCPeerConnectionState;
+import dev.onvoid.webrtc.RTCRtpCodecCapability;
+import dev.onvoid.webrtc.RTCRtpTransceiver;
 import dev.onvoid.webrtc.RTCRtpTransceiverDirection;
 import dev.onvoid.webrtc.RTCRtpTransceiverInit;
 import dev.onvoid.webrtc.RTCSdpType;
@@ -24,6 +26,9 @@ final class WhepSession {
     /** Label Red5's SDK expects for the signalling channel ({@code signal=true}). */
     static final String SIGNAL_CHANNEL = "red5pro";
 
+    private static final System.Logger LOG = System.getLogger(WhepSession.class.getName());
+
+    private final SimMedia media;
     private final String streamGuid;
     private final String requestId;
     private final PeerEvents events = new PeerEvents();
@@ -32,6 +37,7 @@ final class WhepSession {
     private volatile RTCDataChannel signalChannel;
 
     WhepSession(SimMedia media, String streamGuid, String requestId, boolean tcp, Consumer<WhepSession> onFailed) {
+        this.media = media;
         this.streamGuid = streamGuid;
         this.requestId = requestId;
         events.onState(s -> {
@@ -42,20 +48,46 @@ final class WhepSession {
         this.pc = media.newPeer(events, tcp);
     }
 
-    /** The node's offer ({@code a=setup:actpass}) carrying the stream's video and, if asked, the data channel. */
-    synchronized String offer(VideoTrack video, boolean signal) throws SdpException {
+    /**
+     * The node's offer ({@code a=setup:actpass}) carrying the stream's video, with the player's
+     * {@code videoEncoding} first when this build can send it, and, if asked, the data channel.
+     */
+    synchronized String offer(VideoTrack video, Egress.Play play) throws SdpException {
         requireOpen();
         RTCRtpTransceiverInit init = new RTCRtpTransceiverInit();
         init.direction = RTCRtpTransceiverDirection.SEND_ONLY;
         // msid tokens may not contain '/', which stream GUIDs do.
         init.streamIds = List.of(streamGuid.replace('/', '_'));
-        pc.addTransceiver(video, init);
-        if (signal) {
+        RTCRtpTransceiver transceiver = pc.addTransceiver(video, init);
+        VideoEncoding.codec(play.videoEncoding()).ifPresent(codec -> prefer(transceiver, codec));
+        if (play.signal()) {
             signalChannel = pc.createDataChannel(SIGNAL_CHANNEL, new RTCDataChannelInit());
         }
         String offer = Rtc.createOffer(pc);
         Rtc.setLocal(pc, RTCSdpType.OFFER, offer);
         return Rtc.gatheredLocalSdp(pc, events);
+    }
+
+    /**
+     * Red5 offers the requested codec first, so the viewer's answer, and the media, use it. What Red5 does with a
+     * codec it cannot send is not documented; here the offer keeps the default order (VP8 first) and a log line
+     * says why, so the player still plays.
+     */
+    private void prefer(RTCRtpTransceiver transceiver, String codec) {
+        List<RTCRtpCodecCapability> sendable = media.videoSendCodecs();
+        Optional<List<RTCRtpCodecCapability>> preferred = VideoEncoding.preferring(codec, sendable);
+        if (preferred.isEmpty()) {
+            LOG.log(System.Logger.Level.INFO, "{0} {1}: videoEncoding={2} cannot be sent by this libwebrtc build; "
+                    + "offering the default codec", streamGuid, requestId, codec);
+            return;
+        }
+        try {
+            Rtc.call(() -> transceiver.setCodecPreferences(preferred.get()));
+        } catch (SdpException e) {
+            // The default offer still plays.
+            LOG.log(System.Logger.Level.WARNING, "{0} {1}: videoEncoding={2} refused by libwebrtc ({3}); "
+                    + "offering the default codec", streamGuid, requestId, codec, e.getMessage());
+        }
     }
 
     synchronized void applyAnswer(String answerSdp) throws SdpException {

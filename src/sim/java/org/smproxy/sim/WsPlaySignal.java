@@ -46,8 +46,10 @@ final class WsPlaySignal {
             }
             VideoTrack video = node.streamSource(guid).orElseThrow(() -> new NodeException(
                     NodeException.Reason.NOT_AVAILABLE, "stream " + guid + " is not available to playback"));
-            offer = node.egress().subscribe(guid, requestId, video, msg.path("datachannel").asBoolean(false),
-                    "tcp".equalsIgnoreCase(msg.path("transport").asText()));
+            // The SDK puts videoEncoding on requestOffer only; by subscribe the offer is made.
+            offer = node.egress().subscribe(guid, requestId, video, new Egress.Play(
+                    msg.path("datachannel").asBoolean(false), "tcp".equalsIgnoreCase(msg.path("transport").asText()),
+                    msg.path("videoEncoding").asText(null)));
         } catch (NodeException e) {
             socket.send(WsFrames.error(errorCode(e.reason()), e.getMessage()));
             return;
