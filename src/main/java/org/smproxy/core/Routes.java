@@ -68,10 +68,10 @@ final class Routes {
         add(r, admission, "sm2-hls", SM2, hls, "/v1/proxy/hls/*");
         add(r, admission, "sm2-relay", SM2, limited(admitted(withHlsUnderWhep(core.whipWhep().endpoint(RelayPath.Shape.SM2), hls),
                 admission), limiter, Kind.OFFERS, "POST"), "/v1/proxy/*");
-        // the longer prefix wins over the relay's /v1/proxy/*, as in a servlet container
         // Red5's proxy principal exists for the forward proxy (its cluster digests); the admin may use it too
         TokenCheck forwarding = new TokenCheck("forward", cfg.adminToken(), limiter, core.adminJwt(), core.loginTokens(),
                 Set.of(LoginTokens.ADMIN, LoginTokens.PROXY));
+        // the longer prefix wins over the relay's /v1/proxy/*, as in a servlet container
         add(r, admission, "sm2-forward", SM2, limited(new ForwardProxy(core.cluster(), core.nodeClient(), forwarding, cfg), limiter,
                 Kind.ADMIN, null), "/v1/proxy/forward", "/v1/proxy/forward/*");
         add(r, admission, "sm2-streams", SM2, limited(new StreamsApi(core.cluster()), limiter, Kind.LOOKUPS, null), "/v1/streams/*");
