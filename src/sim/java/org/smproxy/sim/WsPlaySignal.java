@@ -111,6 +111,14 @@ final class WsPlaySignal {
         }
     }
 
+    /** A mute from this socket's player: the node holds back the video it muted (the simulation sends no audio). */
+    void holdBack(Muting muting) {
+        WhepSession s = session;
+        if (s != null) {
+            s.holdBackVideo(muting.video());
+        }
+    }
+
     /** Ends this socket's subscription, never a WHEP session that happens to share its requestId. */
     void end() {
         WhepSession mine = session;
