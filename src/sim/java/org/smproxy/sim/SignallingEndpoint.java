@@ -82,7 +82,8 @@ final class SignallingEndpoint extends Endpoint implements MessageHandler.Whole<
      */
     DataChannels attach(RTCDataChannel dataChannel) {
         channel = dataChannel;
-        DataChannels watch = DataChannels.watch(dataChannel, text -> channelMessages.run(() -> fromChannel(text)));
+        DataChannels watch = DataChannels.watch(dataChannel, text -> channelMessages.run(() -> fromChannel(text)),
+                bytes -> channelMessages.run(() -> signalling.node().messaging().unclaimedBytes(this, bytes)));
         updatePlayerMembership();
         watch.closed().thenRun(() -> {
             channelClosed = true;
@@ -215,6 +216,16 @@ final class SignallingEndpoint extends Endpoint implements MessageHandler.Whole<
         WsPlaySignal p = player;
         if (p != null) {
             p.relayed(streamGuid, frame);
+        }
+    }
+
+    /** Bytes travel on the data channel only: Red5's signalling socket carries JSON text. */
+    @Override
+    public void relayedBytes(String streamGuid, byte[] bytes) {
+        WsPlaySignal p = player;
+        RTCDataChannel dc = channel;
+        if (p != null && dc != null && p.plays(streamGuid)) {
+            DataChannels.sendBytes(dc, bytes);
         }
     }
 

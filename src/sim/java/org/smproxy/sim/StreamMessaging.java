@@ -21,6 +21,9 @@ final class StreamMessaging {
     interface Player {
         void relayed(String streamGuid, String frame);
 
+        /** A publisher's binary data-channel message; only a player with a data channel can take it. */
+        void relayedBytes(String streamGuid, byte[] bytes);
+
         void unpublished(String streamGuid);
     }
 
@@ -90,6 +93,19 @@ final class StreamMessaging {
         } else if (stream != null) {
             relay(stream, text);
         }
+    }
+
+    /** A binary message on a publisher's data channel (the testbed sends recorded audio so): relayed as it is. */
+    void unclaimedBytes(Sender from, byte[] bytes) {
+        String stream = from.liveStream();
+        if (stream != null) {
+            relayBytes(stream, bytes);
+        }
+    }
+
+    private void relayBytes(String streamGuid, byte[] bytes) {
+        players.forEach(p -> p.relayedBytes(streamGuid, bytes));
+        downstream.forEach(edge -> edge.relayBytes(streamGuid, bytes));
     }
 
     /** Red5 requests that have no simulation, so go unanswered; the session goes on. */

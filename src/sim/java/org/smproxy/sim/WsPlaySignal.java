@@ -104,6 +104,10 @@ final class WsPlaySignal {
         }
     }
 
+    boolean plays(String streamGuid) {
+        return streamGuid.equals(guid);
+    }
+
     /** A frame for the players of {@code streamGuid} (a relayed publisher send). */
     void relayed(String streamGuid, String frame) {
         if (streamGuid.equals(guid)) {
