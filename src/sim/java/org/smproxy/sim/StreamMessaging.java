@@ -172,12 +172,20 @@ final class StreamMessaging {
      * and the session goes on. The SDK settles {@code callServer}'s promise from {@code {async, id, error}}.
      */
     private void call(Sender from, JsonNode msg) {
-        String method = msg.get("callAdapter").path("method").asText("");
-        String description = "Method " + method + " not found";
+        String description = notFound(msg.get("callAdapter"));
         if (msg.path("async").asBoolean(false) && msg.has("id")) {
             from.reply(WsFrames.callFailed(msg.get("id"), description));
         } else {
             from.reply(WsFrames.error(CALL_FAILED, description));
         }
+    }
+
+    /** Red5's {@code MethodNotFoundException} message, which its error status carries as the description. */
+    private static String notFound(JsonNode call) {
+        String method = call.path("method").asText("");
+        List<String> args = new java.util.ArrayList<>();
+        call.path("arguments").forEach(a -> args.add(a.isValueNode() ? a.asText() : a.toString()));
+        return args.isEmpty() ? "Method " + method + " without arguments not found"
+                : "Method " + method + " with parameters " + args + " not found";
     }
 }

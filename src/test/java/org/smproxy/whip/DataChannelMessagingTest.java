@@ -49,8 +49,7 @@ class DataChannelMessagingTest {
         publisher = SimPublisher.publish(fixture.cluster.media(), proxy("/as/v1/proxy/whip/live/chat?nodeGroup=ng1"),
                 Map.of("mode", "live", "keyFramerate", "3000", "signal", "true"), camera);
         await().atMost(MEDIA).until(() -> fixture.origin.framesDecoded("live/chat") > 10);
-        await().atMost(MESSAGE).until(() -> fixture.proxy.server.core().cluster().stream("ng1", "live/chat")
-                .map(s -> s.locations().stream().anyMatch(l -> !l.publishing())).orElse(false));
+        awaitCarried("live/chat");
         viewer = SimPlayer.play(fixture.cluster.media(),
                 proxy("/as/v1/proxy/whep/live/chat?requestId=chat-viewer&nodeGroup=ng1"), Map.of("signal", "true"));
         publisher.awaitChannelOpen(MEDIA);
@@ -69,6 +68,12 @@ class DataChannelMessagingTest {
                 // tearing down: the next one still has to close
             }
         }
+    }
+
+    /** An edge carries the stream, so the proxy can send a viewer there. */
+    static void awaitCarried(String stream) {
+        await().atMost(MESSAGE).until(() -> fixture.proxy.server.core().cluster().stream("ng1", stream)
+                .map(s -> s.locations().stream().anyMatch(l -> !l.publishing())).orElse(false));
     }
 
     static URI proxy(String path) {
@@ -127,7 +132,8 @@ class DataChannelMessagingTest {
         JsonNode failure = awaitFrame(seen, f -> "c0ffee".equals(f.path("id").asText()));
         assertThat(failure.path("async").asBoolean()).isTrue();
         assertThat(failure.path("error").path("code").asText()).isEqualTo("NetConnection.Call.Failed");
-        assertThat(failure.path("error").path("description").asText()).contains("noSuchMethod");
+        assertThat(failure.path("error").path("description").asText())
+                .isEqualTo("Method noSuchMethod with parameters [1] not found");
 
         long frames = viewer.framesDecoded();
         await().atMost(MEDIA).until(() -> viewer.framesDecoded() > frames + 10);
@@ -158,6 +164,22 @@ class DataChannelMessagingTest {
         int muted = viewer.channelMessages().size();
         publisher.sendOnChannel("{\"mute\":{\"muteAudio\":false}}");
         awaitFrame(muted, f -> "Video/Audio".equals(f.path("data").path("streamingMode").asText()));
+    }
+
+    @Test
+    void aWhepViewerHearsTheUnpublishOnItsChannel() throws Exception {
+        try (SimPublisher leaving = SimPublisher.publish(fixture.cluster.media(),
+                proxy("/as/v1/proxy/whip/live/leaving?nodeGroup=ng1"), Map.of("mode", "live", "signal", "true"), camera)) {
+            await().atMost(MEDIA).until(() -> fixture.origin.framesDecoded("live/leaving") > 10);
+            awaitCarried("live/leaving");
+            try (SimPlayer watcher = SimPlayer.play(fixture.cluster.media(),
+                    proxy("/as/v1/proxy/whep/live/leaving?requestId=watcher&nodeGroup=ng1"), Map.of("signal", "true"))) {
+                watcher.awaitChannelOpen(MEDIA);
+                assertThat(leaving.delete()).isEqualTo(200);
+                await().atMost(MESSAGE).until(() -> watcher.channelMessages().stream()
+                        .anyMatch(m -> m.contains("NetStream.Play.UnpublishNotify")));
+            }
+        }
     }
 
     private static String streamingMode(String frame) throws Exception {
