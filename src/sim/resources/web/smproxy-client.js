@@ -107,7 +107,7 @@ export async function publish(endpointUrl, params = {}, options = {}) {
     stream.getTracks().forEach(t => s.pc.addTransceiver(t, { direction: 'sendonly', streams: [stream] }));
     if (opts.includeDataChannel) {
       // What signal=true announces: the SDK's signalling channel travels inside the publisher's offer.
-      s.pc.createDataChannel('red5pro');
+      s.watchChannel(s.pc.createDataChannel('red5pro'));
     }
     const offer = await s.pc.createOffer();
     await s.pc.setLocalDescription(offer);
@@ -145,6 +145,10 @@ async function subscribe(endpointUrl, params, options) {
     await s.options([`signal=${opts.includeDataChannel}`, ...pairs(params)]);
     s.createPeer();
     s.stream = new MediaStream();
+    // The node offers the red5pro channel (signal=true): watched from the start, so no message is missed.
+    s.pc.ondatachannel = e => {
+      if (e.channel.label === 'red5pro') s.watchChannel(e.channel);
+    };
     s.pc.ontrack = e => {
       s.stream.addTrack(e.track);
       if (opts.video && opts.video.srcObject !== s.stream) {
@@ -198,6 +202,8 @@ class Session {
     this.iceServers = [];
     this.requests = [];
     this.trickleResponse = null;
+    this.channel = null;
+    this.channelMessages = [];
     this.closed = false;
     this.deleteStatus = undefined;
   }
@@ -214,6 +220,21 @@ class Session {
         this.opts.onEndpointChanged(host);
       }
     }
+  }
+
+  /** Red5's messaging channel: what arrives is kept in order (text as is, binary by its size). */
+  watchChannel(channel) {
+    channel.binaryType = 'arraybuffer';
+    channel.onmessage = e => this.channelMessages.push(
+      typeof e.data === 'string' ? e.data : `<binary ${e.data.byteLength}>`);
+    this.channel = channel;
+  }
+
+  /** Sends on the red5pro channel as the SDK posts its messages (send, mute, callAdapter); false until it is open. */
+  sendOnChannel(text) {
+    if (!this.channel || this.channel.readyState !== 'open') return false;
+    this.channel.send(text);
+    return true;
   }
 
   createPeer() {

@@ -28,6 +28,11 @@ record DataChannels(CompletableFuture<String> open, CompletableFuture<Void> clos
 
     /** As {@link #watch(RTCDataChannel)}, handing each text message to {@code onText} on libwebrtc's thread. */
     static DataChannels watch(RTCDataChannel channel, Consumer<String> onText) {
+        return watch(channel, onText, bytes -> { });
+    }
+
+    /** As {@link #watch(RTCDataChannel, Consumer)}, handing binary messages to {@code onBytes} as well. */
+    static DataChannels watch(RTCDataChannel channel, Consumer<String> onText, Consumer<byte[]> onBytes) {
         DataChannels watch = new DataChannels(new CompletableFuture<>(), new CompletableFuture<>());
         String label = channel.getLabel();
         channel.registerObserver(new RTCDataChannelObserver() {
@@ -42,9 +47,11 @@ record DataChannels(CompletableFuture<String> open, CompletableFuture<Void> clos
 
             @Override
             public void onMessage(RTCDataChannelBuffer buffer) {
-                if (!buffer.binary) {
-                    byte[] bytes = new byte[buffer.data.remaining()];
-                    buffer.data.get(bytes);
+                byte[] bytes = new byte[buffer.data.remaining()];
+                buffer.data.get(bytes);
+                if (buffer.binary) {
+                    onBytes.accept(bytes);
+                } else {
                     onText.accept(new String(bytes, StandardCharsets.UTF_8));
                 }
             }
@@ -66,14 +73,22 @@ record DataChannels(CompletableFuture<String> open, CompletableFuture<Void> clos
 
     /** Sends a text message if the channel is open; false if it is not (or the send failed). */
     static boolean send(RTCDataChannel channel, String text) {
+        return send(channel, text.getBytes(StandardCharsets.UTF_8), false);
+    }
+
+    /** As {@link #send(RTCDataChannel, String)}, for a binary message. */
+    static boolean sendBytes(RTCDataChannel channel, byte[] bytes) {
+        return send(channel, bytes, true);
+    }
+
+    private static boolean send(RTCDataChannel channel, byte[] bytes, boolean binary) {
         if (channel.getState() != RTCDataChannelState.OPEN) {
             return false;
         }
-        byte[] bytes = text.getBytes(StandardCharsets.UTF_8);
         ByteBuffer direct = ByteBuffer.allocateDirect(bytes.length); // the native side reads the buffer's address
         direct.put(bytes).flip();
         try {
-            channel.send(new RTCDataChannelBuffer(direct, false));
+            channel.send(new RTCDataChannelBuffer(direct, binary));
             return true;
         } catch (Exception e) {
             return false;

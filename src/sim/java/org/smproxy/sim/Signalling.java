@@ -24,18 +24,10 @@ final class Signalling {
 
     private final SimNode node;
     private final Set<SignallingEndpoint> open = ConcurrentHashMap.newKeySet();
-    /** Sessions that moved to their data channel: no socket any more, but still told of unpublishes. */
-    private final Set<SignallingEndpoint> onChannel = ConcurrentHashMap.newKeySet();
     private final List<WsHandshake> handshakes = new CopyOnWriteArrayList<>();
-    /** Edges of this node, whose players also hear when a stream published here ends. */
-    private final List<Signalling> downstream = new CopyOnWriteArrayList<>();
 
-    /** @param upstream the origin's signalling, for an edge (its players hear about the origin's unpublishes) */
-    Signalling(SimNode node, Signalling upstream) {
+    Signalling(SimNode node) {
         this.node = node;
-        if (upstream != null) {
-            upstream.downstream.add(this);
-        }
     }
 
     /**
@@ -101,41 +93,12 @@ final class Signalling {
         open.remove(socket);
     }
 
-    void handedOff(SignallingEndpoint session) {
-        onChannel.add(session);
-    }
-
-    void released(SignallingEndpoint session) {
-        onChannel.remove(session);
-    }
-
     int openSockets() {
         return open.size();
-    }
-
-    /** A publish on this node ended: its players, on a socket or a data channel, here or on an edge, are told. */
-    void unpublished(String streamGuid) {
-        toPlayers(s -> s.streamUnpublished(streamGuid));
-    }
-
-    /** A frame from a publisher on this node for the stream's players, wherever they are. */
-    void relay(String streamGuid, String frame) {
-        toPlayers(s -> s.relayed(streamGuid, frame));
-    }
-
-    private void toPlayers(java.util.function.Consumer<SignallingEndpoint> action) {
-        forEachSession(action);
-        downstream.forEach(edge -> edge.forEachSession(action));
-    }
-
-    private void forEachSession(java.util.function.Consumer<SignallingEndpoint> action) {
-        open.forEach(action);
-        onChannel.stream().filter(s -> !open.contains(s)).forEach(action);
     }
 
     /** After the node's port died: its sockets are gone whether or not Tomcat reported every close. */
     void forgetAll() {
         open.clear();
-        onChannel.clear();
     }
 }

@@ -4,7 +4,6 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.io.IOException;
 import java.util.List;
-import java.util.concurrent.CompletableFuture;
 import dev.onvoid.webrtc.RTCDataChannel;
 import javax.websocket.CloseReason;
 import javax.websocket.Endpoint;
@@ -15,9 +14,11 @@ import javax.websocket.Session;
 /**
  * One signalling socket on a node, as Red5 runs it: {@code Connect.Success} on open, then the SDK's JSON
  * requests. A socket carries one publisher or one player. Closing it ends that session unless the client
- * switched signalling to the data channel first ({@code switchChannel}), as Red5 does.
+ * switched signalling to the data channel first ({@code switchChannel}), as Red5 does. Stream messaging
+ * ({@code send}, {@code mute}, {@code callAdapter}, raw channel messages) is the node's {@link StreamMessaging}.
  */
-final class SignallingEndpoint extends Endpoint implements MessageHandler.Whole<String> {
+final class SignallingEndpoint extends Endpoint implements MessageHandler.Whole<String>, StreamMessaging.Player,
+        StreamMessaging.Sender {
 
     private static final System.Logger LOG = System.getLogger(SignallingEndpoint.class.getName());
     private final Signalling signalling;
@@ -27,10 +28,12 @@ final class SignallingEndpoint extends Endpoint implements MessageHandler.Whole<
     private volatile WsPublishSignal publisher;
     private volatile WsPlaySignal player;
     private volatile boolean switched;
+    private volatile boolean socketOpen;
     /** The client's {@code red5pro} channel once the session has one: after the switch, signalling goes there. */
     private volatile RTCDataChannel channel;
-    /** Channel messages in arrival order, off libwebrtc's thread (a handler may call back into it). */
-    private CompletableFuture<Void> channelMessages = CompletableFuture.completedFuture(null);
+    private volatile boolean channelClosed;
+    private final InOrder channelMessages = new InOrder();
+    private final Muting muting = new Muting();
     private final Object sendLock = new Object();
     private final Object messageLock = new Object();
 
@@ -60,6 +63,8 @@ final class SignallingEndpoint extends Endpoint implements MessageHandler.Whole<
         }
         s.addMessageHandler(this);
         signalling.opened(this);
+        socketOpen = true;
+        updatePlayerMembership();
         send(WsFrames.status(WsFrames.CONNECT_SUCCESS));
     }
 
@@ -67,7 +72,7 @@ final class SignallingEndpoint extends Endpoint implements MessageHandler.Whole<
     @Override
     public void onMessage(String text) {
         synchronized (messageLock) {
-            handle(text);
+            handle(text, false);
         }
     }
 
@@ -77,33 +82,52 @@ final class SignallingEndpoint extends Endpoint implements MessageHandler.Whole<
      */
     DataChannels attach(RTCDataChannel dataChannel) {
         channel = dataChannel;
-        DataChannels watch = DataChannels.watch(dataChannel, this::fromChannel);
-        if (switched) {
-            signalling.handedOff(this);
-        }
-        watch.closed().thenRun(() -> signalling.released(this));
+        DataChannels watch = DataChannels.watch(dataChannel, text -> channelMessages.run(() -> fromChannel(text)),
+                bytes -> channelMessages.run(() -> signalling.node().messaging().unclaimedBytes(this, bytes)));
+        updatePlayerMembership();
+        watch.closed().thenRun(() -> {
+            channelClosed = true;
+            updatePlayerMembership();
+        });
         return watch;
     }
 
-    private synchronized void fromChannel(String text) {
-        channelMessages = channelMessages.thenRunAsync(() -> {
+    private void fromChannel(String text) {
+        synchronized (messageLock) {
             try {
-                onMessage(text);
+                handle(text, true);
             } catch (RuntimeException e) {
-                send(WsFrames.error("NetConnection.Call.Failed", "message failed: " + e.getMessage()));
+                send(WsFrames.error(StreamMessaging.CALL_FAILED, "message failed: " + e.getMessage()));
             }
-        });
+        }
     }
 
-    private void handle(String text) {
+    /**
+     * On the data channel, what is not signalling may be a publisher's raw message for its players (Red5's testbed
+     * sends its own JSON there); on the socket it is ignored, or refused when it is not JSON.
+     */
+    private void handle(String text, boolean onChannel) {
         JsonNode msg;
         try {
             msg = WsFrames.parse(text);
         } catch (JsonProcessingException e) {
-            send(WsFrames.error("NetConnection.Call.Failed", "not JSON"));
+            if (onChannel) {
+                signalling.node().messaging().unclaimed(this, text, null);
+            } else {
+                send(WsFrames.error(StreamMessaging.CALL_FAILED, "not JSON"));
+            }
             return;
         }
         SimNode node = signalling.node();
+        if (!msg.isObject()) {
+            if (onChannel) {
+                node.messaging().unclaimed(this, text, msg);
+            }
+            return;
+        }
+        if (node.messaging().handle(this, msg)) {
+            return;
+        }
         if (msg.has("isAvailable")) {
             send(WsFrames.isAvailable(node.streamSource(guid(msg.get("isAvailable").asText())).isPresent()));
         } else if (msg.has("handleOffer")) {
@@ -125,21 +149,16 @@ final class SignallingEndpoint extends Endpoint implements MessageHandler.Whole<
             } else if (publisher != null) {
                 publisher.candidate(msg);
             }
-        } else if (msg.has("send")) {
-            if (publisher != null) {
-                publisher.send(msg.get("send"));
-            }
         } else if (msg.has("switchChannel")) {
             send(WsFrames.status(WsFrames.DATA_CHANNEL_SWITCHED, msg.get("switchChannel").asText("red5pro")));
             switched = true;
-            if (channel != null) {
-                signalling.handedOff(this); // still told of unpublishes once the socket is gone
-            }
-        } else if (!msg.has("mute") && !msg.has("log") && !msg.has("unsubscribe") && !msg.has("stop")) {
-            // Shared objects, conference groups and the like are not simulated: ignored, and the session goes on.
-            // Taken silently, as Red5 answers none of them: mute (the simulated media is not muted) and the SDK's
-            // log lines; unsubscribe and stop, which Red5's SDK does not even send (its unsubscribe() stops the
-            // media and closes the connection), in case another client does.
+            updatePlayerMembership(); // still told of its stream once the socket is gone
+        } else if (onChannel) {
+            node.messaging().unclaimed(this, text, msg);
+        } else {
+            // Shared objects, conference groups and the like are not simulated: ignored, and the session goes on;
+            // also unsubscribe and stop, which Red5's SDK does not even send (its unsubscribe() stops the media and
+            // closes the connection), in case another client does.
             LOG.log(System.Logger.Level.DEBUG, "node {0}: message not simulated, ignored: {1}", signalling.node().id(),
                     msg.fieldNames().hasNext() ? msg.fieldNames().next() : "{}");
         }
@@ -148,6 +167,8 @@ final class SignallingEndpoint extends Endpoint implements MessageHandler.Whole<
     @Override
     public void onClose(Session s, CloseReason reason) {
         signalling.closed(this);
+        socketOpen = false;
+        updatePlayerMembership();
         if (!switched) {
             endSessions();
         }
@@ -180,22 +201,63 @@ final class SignallingEndpoint extends Endpoint implements MessageHandler.Whole<
         }
     }
 
-    /** From this socket's publisher: to every player of the stream, on this node and its edges. */
-    void relayToPlayers(String streamGuid, String frame) {
-        signalling.relay(streamGuid, frame);
+    /** A player hears its stream while its socket is open, or after the switch while its channel is. */
+    private synchronized void updatePlayerMembership() {
+        boolean reachable = socketOpen || (switched && channel != null && !channelClosed);
+        if (reachable) {
+            signalling.node().messaging().join(this);
+        } else {
+            signalling.node().messaging().leave(this);
+        }
     }
 
-    void relayed(String streamGuid, String frame) {
+    @Override
+    public void relayed(String streamGuid, String frame) {
         WsPlaySignal p = player;
         if (p != null) {
             p.relayed(streamGuid, frame);
         }
     }
 
-    void streamUnpublished(String streamGuid) {
+    /** Bytes travel on the data channel only: Red5's signalling socket carries JSON text. */
+    @Override
+    public void relayedBytes(String streamGuid, byte[] bytes) {
+        WsPlaySignal p = player;
+        RTCDataChannel dc = channel;
+        if (p != null && dc != null && p.plays(streamGuid)) {
+            DataChannels.sendBytes(dc, bytes);
+        }
+    }
+
+    @Override
+    public void unpublished(String streamGuid) {
         WsPlaySignal p = player;
         if (p != null) {
             p.unpublished(streamGuid);
+        }
+    }
+
+    @Override
+    public String liveStream() {
+        WsPublishSignal p = publisher;
+        return p == null ? null : p.liveStream();
+    }
+
+    @Override
+    public void reply(String frame) {
+        send(frame);
+    }
+
+    @Override
+    public Muting muting() {
+        return muting;
+    }
+
+    @Override
+    public void holdBack(Muting m) {
+        WsPlaySignal p = player;
+        if (p != null) {
+            p.holdBack(m);
         }
     }
 

@@ -26,6 +26,7 @@ public final class SimNode implements AutoCloseable {
     private final Egress egress;
     private final NodeHttpServer server;
     private final Signalling signalling;
+    private final StreamMessaging messaging;
     private final Heartbeat heartbeat;
     private final HlsStreams hls;
     private volatile String state = "INSERVICE";
@@ -38,13 +39,14 @@ public final class SimNode implements AutoCloseable {
             throw new IllegalArgumentException("edge " + config.id() + " needs an origin");
         }
         this.origin = origin;
-        this.signalling = new Signalling(this, origin == null ? null : origin.signalling);
+        this.messaging = new StreamMessaging(config.id(), origin == null ? null : origin.messaging);
+        this.signalling = new Signalling(this);
         this.hls = new HlsStreams(config.id(), config.apps());
         if (origin != null) {
             hls.upstream(origin.hls); // an edge carries its origin's published streams, HLS too
         }
         this.ingest = new Ingest(media, guid -> {
-            signalling.unpublished(guid);
+            messaging.unpublished(guid);
             hls.stopPublished(guid);
         }, guid -> hls.startPublished(guid));
         this.egress = new Egress(media);
@@ -74,6 +76,7 @@ public final class SimNode implements AutoCloseable {
         server.stop();
         hls.closeAll();
         signalling.forgetAll();
+        messaging.forgetAll();
         egress.closeAll();
         ingest.closeAll();
     }
@@ -243,6 +246,7 @@ public final class SimNode implements AutoCloseable {
 
     Ingest ingest() { return ingest; }
     Egress egress() { return egress; }
+    StreamMessaging messaging() { return messaging; }
 
     /** After the whole cluster is stopped: frees the per-stream video sources. */
     void disposeMedia() {

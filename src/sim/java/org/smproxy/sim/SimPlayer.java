@@ -11,6 +11,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -24,6 +25,8 @@ public final class SimPlayer implements AutoCloseable {
     private final PeerEvents events = new PeerEvents();
     private final FrameProbe probe = new FrameProbe();
     private final RTCPeerConnection pc;
+    /** The node's {@code red5pro} channel, watched from the moment it arrives so no message goes unseen. */
+    private final CompletableFuture<ChannelFrames> channel = new CompletableFuture<>();
     private URI resource;
     private String offerSdp;
     private String answerSdp;
@@ -35,6 +38,11 @@ public final class SimPlayer implements AutoCloseable {
         events.onTrack(t -> {
             if (t.getReceiver().getTrack() instanceof VideoTrack video) {
                 video.addSink(probe);
+            }
+        });
+        events.onDataChannel(c -> {
+            if (c.getLabel().equals(WhepSession.SIGNAL_CHANNEL)) {
+                channel.complete(new ChannelFrames(c));
             }
         });
         this.pc = media.newPeer(events, false);
@@ -99,6 +107,39 @@ public final class SimPlayer implements AutoCloseable {
 
     public List<String> dataChannelLabels() {
         return events.remoteDataChannels().stream().map(RTCDataChannel::getLabel).toList();
+    }
+
+    /** Waits until the node's {@code red5pro} channel is open (offered when the player asked with {@code signal=true}). */
+    public void awaitChannelOpen(Duration timeout) throws TimeoutException {
+        try {
+            channel.get(timeout.toMillis(), TimeUnit.MILLISECONDS).awaitOpen(timeout);
+        } catch (ExecutionException e) {
+            throw new IllegalStateException(e.getCause());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new TimeoutException("interrupted");
+        }
+    }
+
+    /** Any text on the data channel, e.g. the SDK's {@code {"mute":{…}}} or {@code {"callAdapter":{…},…}}. */
+    public void sendOnChannel(String text) throws IOException {
+        ChannelFrames c = channel.getNow(null);
+        if (c == null) {
+            throw new IOException("no red5pro data channel (play with signal=true)");
+        }
+        c.send(text);
+    }
+
+    /** What the node sent on the data channel so far, in order. */
+    public List<String> channelMessages() {
+        ChannelFrames c = channel.getNow(null);
+        return c == null ? List.of() : c.texts();
+    }
+
+    /** The binary messages the node sent on the data channel so far, in order. */
+    public List<byte[]> binaryChannelMessages() {
+        ChannelFrames c = channel.getNow(null);
+        return c == null ? List.of() : c.binaries();
     }
 
     /** Ends the subscription on the server; returns the status (200 expected). */

@@ -1,5 +1,6 @@
 package org.smproxy.sim;
 
+import dev.onvoid.webrtc.RTCDataChannelInit;
 import dev.onvoid.webrtc.RTCPeerConnection;
 import dev.onvoid.webrtc.RTCRtpTransceiverDirection;
 import dev.onvoid.webrtc.RTCRtpTransceiverInit;
@@ -22,12 +23,14 @@ public final class SimPublisher implements AutoCloseable {
 
     private final PeerEvents events = new PeerEvents();
     private final RTCPeerConnection pc;
+    /** The {@code red5pro} channel, opened as WHIPClient opens it when it asks for one ({@code signal=true}). */
+    private final ChannelFrames channel;
     private URI resource;
     private String answerSdp;
     private int trickleStatus;
     private boolean deleted;
 
-    private SimPublisher(SimMedia media, SyntheticVideo video, String streamId, boolean audio) {
+    private SimPublisher(SimMedia media, SyntheticVideo video, String streamId, boolean audio, boolean signal) {
         this.pc = media.newPeer(events, false);
         RTCRtpTransceiverInit init = new RTCRtpTransceiverInit();
         init.direction = RTCRtpTransceiverDirection.SEND_ONLY;
@@ -36,6 +39,8 @@ public final class SimPublisher implements AutoCloseable {
         if (audio) {
             pc.addTransceiver(media.captureTrack(streamId + "-audio"), init);
         }
+        channel = signal ? new ChannelFrames(pc.createDataChannel(WhepSession.SIGNAL_CHANNEL, new RTCDataChannelInit()))
+                : null;
     }
 
     /**
@@ -51,7 +56,8 @@ public final class SimPublisher implements AutoCloseable {
     /** As {@link #publish(SimMedia, URI, Map, SyntheticVideo)}, with an audio track as well when {@code audio}. */
     public static SimPublisher publish(SimMedia media, URI endpoint, Map<String, String> postParams,
                                        SyntheticVideo video, boolean audio) throws IOException, SdpException {
-        SimPublisher p = new SimPublisher(media, video, "publisher", audio);
+        SimPublisher p = new SimPublisher(media, video, "publisher", audio,
+                "true".equals(postParams.get("signal")));
         try {
             p.negotiate(endpoint, postParams);
             return p;
@@ -83,6 +89,39 @@ public final class SimPublisher implements AutoCloseable {
             Thread.currentThread().interrupt();
             throw new TimeoutException("interrupted");
         }
+    }
+
+    /** Waits until the {@code red5pro} channel is open (the publish must have asked for it with {@code signal=true}). */
+    public void awaitChannelOpen(Duration timeout) throws TimeoutException {
+        channel().awaitOpen(timeout);
+    }
+
+    /** The SDK's {@code send(method, data)} on the data channel: {@code {"send":{"method":…,"data":…}}}. */
+    public void send(String method, String dataJson) throws IOException {
+        channel().send("{\"send\":{\"method\":" + WsFrames.JSON.writeValueAsString(method) + ",\"data\":"
+                + dataJson + "}}");
+    }
+
+    /** Any text on the data channel, as the testbed's {@code getDataChannel().send(...)}. */
+    public void sendOnChannel(String text) throws IOException {
+        channel().send(text);
+    }
+
+    /** A binary message on the data channel, as the testbed sends recorded audio. */
+    public void sendBytesOnChannel(byte[] bytes) throws IOException {
+        channel().sendBytes(bytes);
+    }
+
+    /** What the node sent on the data channel so far, in order. */
+    public List<String> channelMessages() {
+        return channel().texts();
+    }
+
+    private ChannelFrames channel() {
+        if (channel == null) {
+            throw new IllegalStateException("published without signal=true: no red5pro data channel");
+        }
+        return channel;
     }
 
     public URI resource() { return resource; }

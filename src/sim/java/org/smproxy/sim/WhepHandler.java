@@ -58,6 +58,7 @@ final class WhepHandler {
         }
         String offer = node.egress().subscribe(route.streamGuid(), requestId, video,
                 new Egress.Play(Http.flag(req, "signal"), Http.tcp(req), req.getParameter("videoEncoding")));
+        node.egress().session(route.streamGuid(), requestId).ifPresent(s -> ChannelSession.player(node, s));
         resp.setHeader("Location", location);
         Http.sdp(resp, HttpServletResponse.SC_CREATED, offer);
     }

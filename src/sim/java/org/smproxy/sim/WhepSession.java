@@ -6,6 +6,8 @@ import dev.onvoid.webrtc.RTCIceCandidate;
 import dev.onvoid.webrtc.RTCPeerConnection;
 import dev.onvoid.webrtc.RTCPeerConnectionState;
 import dev.onvoid.webrtc.RTCRtpCodecCapability;
+import dev.onvoid.webrtc.RTCRtpSendParameters;
+import dev.onvoid.webrtc.RTCRtpSender;
 import dev.onvoid.webrtc.RTCRtpTransceiver;
 import dev.onvoid.webrtc.RTCRtpTransceiverDirection;
 import dev.onvoid.webrtc.RTCRtpTransceiverInit;
@@ -35,6 +37,7 @@ final class WhepSession {
     private final RTCPeerConnection pc;
     private final AtomicBoolean closed = new AtomicBoolean();
     private volatile RTCDataChannel signalChannel;
+    private volatile RTCRtpSender videoSender;
 
     WhepSession(SimMedia media, String streamGuid, String requestId, boolean tcp, Consumer<WhepSession> onFailed) {
         this.media = media;
@@ -59,6 +62,7 @@ final class WhepSession {
         // msid tokens may not contain '/', which stream GUIDs do.
         init.streamIds = List.of(streamGuid.replace('/', '_'));
         RTCRtpTransceiver transceiver = pc.addTransceiver(video, init);
+        videoSender = transceiver.getSender();
         VideoEncoding.codec(play.videoEncoding()).ifPresent(codec -> prefer(transceiver, codec));
         if (play.signal()) {
             signalChannel = pc.createDataChannel(SIGNAL_CHANNEL, new RTCDataChannelInit());
@@ -99,6 +103,20 @@ final class WhepSession {
     synchronized void addCandidates(List<RTCIceCandidate> candidates) throws SdpException {
         requireOpen();
         Rtc.addCandidates(pc, candidates);
+    }
+
+    /**
+     * A player's {@code muteVideo}: Red5 stops sending it the stream's video until it unmutes. The encoding is
+     * paused rather than the track removed, so no renegotiation is needed either way.
+     */
+    synchronized void holdBackVideo(boolean held) {
+        RTCRtpSender sender = videoSender;
+        if (closed.get() || sender == null) {
+            return;
+        }
+        RTCRtpSendParameters parameters = sender.getParameters();
+        parameters.encodings.forEach(e -> e.active = !held);
+        sender.setParameters(parameters);
     }
 
     /** The {@code red5pro} channel this node offered, when the client asked for signalling. */

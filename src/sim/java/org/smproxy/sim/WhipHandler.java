@@ -45,7 +45,10 @@ final class WhipHandler {
         }
         String answer = node.ingest().publish(route.streamGuid(), offer, Http.tcp(req));
         resp.setHeader("Location", route.resourcePath());
-        node.ingest().session(route.streamGuid()).ifPresent(s -> resp.setHeader("ETag", s.etag()));
+        node.ingest().session(route.streamGuid()).ifPresent(s -> {
+            resp.setHeader("ETag", s.etag());
+            ChannelSession.publisher(node, s); // WHIPClient's red5pro channel, when its offer has one
+        });
         Http.sdp(resp, HttpServletResponse.SC_CREATED, answer);
     }
 

@@ -113,6 +113,18 @@ final class WsFrames {
         return write(frame);
     }
 
+    /**
+     * The failure of an SDK {@code callServer} ({@code {callAdapter, id, async:true}}): the SDK rejects the call's
+     * promise with {@code error}, which carries Red5's status object (code and description).
+     */
+    static String callFailed(JsonNode id, String description) {
+        ObjectNode frame = JSON.createObjectNode().put("async", true);
+        frame.set("id", id);
+        frame.putObject("error").put("type", "error").put("code", StreamMessaging.CALL_FAILED)
+                .put("description", description);
+        return write(frame);
+    }
+
     static JsonNode parse(String text) throws JsonProcessingException {
         return JSON.readTree(text);
     }

@@ -106,10 +106,22 @@ final class WsPlaySignal {
         }
     }
 
+    boolean plays(String streamGuid) {
+        return streamGuid.equals(guid);
+    }
+
     /** A frame for the players of {@code streamGuid} (a relayed publisher send). */
     void relayed(String streamGuid, String frame) {
         if (streamGuid.equals(guid)) {
             socket.send(frame);
+        }
+    }
+
+    /** A mute from this socket's player: the node holds back the video it muted (the simulation sends no audio). */
+    void holdBack(Muting muting) {
+        WhepSession s = session;
+        if (s != null) {
+            s.holdBackVideo(muting.video());
         }
     }
 

@@ -93,18 +93,9 @@ final class WsPublishSignal {
         end();
     }
 
-    /**
-     * The SDK's {@code send({method, data})} (stream metadata such as {@code onMetaData}, or any message for the
-     * viewers): relayed to the stream's players while it is live; before that Red5 has no one to give it to.
-     */
-    void send(JsonNode send) {
-        String method = send.path("method").asText("");
-        if (guid == null || method.isEmpty() || session == null) {
-            LOG.log(System.Logger.Level.DEBUG, "node {0}: send before the publish runs, or without a method, dropped",
-                    node.id());
-            return;
-        }
-        socket.relayToPlayers(guid, WsFrames.metadata(method, send.get("data")));
+    /** The stream while this socket's publish runs (from the answered offer on), else null. */
+    String liveStream() {
+        return session == null ? null : guid;
     }
 
     /** Ends this socket's publish, never another publisher's session of the same stream. */

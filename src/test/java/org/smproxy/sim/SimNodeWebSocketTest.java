@@ -167,6 +167,11 @@ class SimNodeWebSocketTest {
             JsonNode meta = player.await(f -> "metadata".equals(f.path("type").asText()), CONNECT);
             assertThat(meta.path("method").asText()).isEqualTo("onMetaData");
             assertThat(meta.path("data").path("deviceOrientation").asInt()).isEqualTo(90);
+            // the SDK's callServer() over the socket: the same core fails it as Red5 fails an unknown method
+            player.socket().send(WsFrames.JSON.readTree(
+                    "{\"callAdapter\":{\"method\":\"switchStreams\",\"arguments\":[]},\"id\":\"9f\",\"async\":true}"));
+            JsonNode failed = player.socket().await(f -> "9f".equals(f.path("id").asText()), CONNECT);
+            assertThat(failed.path("error").path("code").asText()).isEqualTo("NetConnection.Call.Failed");
             publisher.unpublish();
             assertThat(publisher.statusCodes()).contains(WsFrames.UNPUBLISH_SUCCESS);
             assertThat(origin.isPublishing(guid)).isFalse();
@@ -181,7 +186,8 @@ class SimNodeWebSocketTest {
                 "dc-bye", camera);
              SimWsPlayer player = SimWsPlayer.play(cluster.media(), edge.signallingUrl("live", "p-dc-bye"), "dc-bye",
                      "p-dc-bye")) {
-            // what the node does not simulate is ignored, and the session goes on
+            // a publisher's mute is for its players (none yet); what the node does not simulate is ignored; the
+            // session goes on either way
             publisher.socket().send(WsFrames.JSON.createObjectNode().set("mute",
                     WsFrames.JSON.createObjectNode().put("muteAudio", true).put("muteVideo", false)));
             publisher.socket().send(WsFrames.JSON.createObjectNode().put("sendSharedObjectMessage", "x"));
