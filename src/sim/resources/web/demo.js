@@ -114,6 +114,7 @@ class Side {
       const v = $('remote');
       this.stats.textContent = `${s.framesDecoded} video frames decoded, ${kbps} kbit/s`
         + (v.videoWidth ? `, ${v.videoWidth}×${v.videoHeight}` : '');
+      showMessages(this.session);
     }
   }
 
@@ -129,6 +130,36 @@ class Side {
     if (session) {
       await session.hangup();
     }
+  }
+}
+
+/**
+ * A message to every viewer of the stream, as Red5's SDK sends one (send('incomingNotification', {message})): on the
+ * WHIP session's red5pro channel, or on the socket (or its data channel after the hand-off).
+ */
+function sendToViewers(text) {
+  const s = pub.session;
+  const message = { send: { method: 'incomingNotification', data: { message: text } } };
+  if (!s) return false;
+  if (typeof s.sendOnChannel === 'function') return s.sendOnChannel(JSON.stringify(message));
+  s.send(message);
+  return true;
+}
+
+/** What the player's node relayed of the publisher's messages: Red5's metadata frames, and raw text as it came. */
+function showMessages(session) {
+  const raw = session.channelMessages
+    || (session.frames || []).filter(f => f.type === 'metadata').map(f => JSON.stringify(f));
+  const list = $('messages');
+  for (let i = list.children.length; i < raw.length; i++) {
+    let text = raw[i];
+    try {
+      const m = JSON.parse(raw[i]);
+      if (m.type === 'metadata') text = `${m.method}: ${typeof m.data === 'object' ? (m.data.message ?? JSON.stringify(m.data)) : m.data}`;
+    } catch (e) { /* not JSON: shown as it came */ }
+    const li = document.createElement('li');
+    li.textContent = text;
+    list.appendChild(li);
   }
 }
 
@@ -287,6 +318,7 @@ async function stopPublish() {
 
 async function startPlay() {
   player.busy(true);
+  $('messages').replaceChildren();
   const generation = player.generation;
   try {
     const name = streamName();
@@ -526,6 +558,7 @@ async function refreshNodes() {
   }
   pub.describeNode();
   player.describeNode();
+  $('send-message').disabled = !pub.session;
   await Promise.all([pub.sampleStats(), player.sampleStats()]).catch(() => {});
 }
 
@@ -638,6 +671,14 @@ $('stop').addEventListener('click', stopPlay);
 $('play-hls').addEventListener('click', () => startHlsPlay(false));
 $('play-hls-pattern').addEventListener('click', () => startHlsPlay(true));
 $('signalling').addEventListener('change', labelButtons);
+$('message-form').addEventListener('submit', e => {
+  e.preventDefault();
+  const text = $('message').value.trim();
+  if (text && sendToViewers(text)) {
+    addLog(`publisher → send('incomingNotification') on the data channel`, false);
+    $('message').value = '';
+  }
+});
 labelButtons();
 window.addEventListener('pagehide', () => { pub.hangup(); player.hangup(); });
 refreshNodes();

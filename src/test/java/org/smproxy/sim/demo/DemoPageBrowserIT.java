@@ -73,6 +73,8 @@ class DemoPageBrowserIT {
                 "/as/v1/proxy/ws/publish/live/wsdemo?id=wsdemo&host=", "NetStream.Publish.Start",
                 "/streammanager/api/4.0/event/live/wsdemo?action=subscribe", "/streammanager/?id=subscriber-",
                 "NetStream.Play.Start", "switchChannel");
+        // after both hand-offs: from the publisher's data channel to the player's, through origin and edge
+        sendAndAwaitMessage(page, "hello after the hand-off");
 
         click(page, "stop");
         click(page, "unpublish");
@@ -92,6 +94,8 @@ class DemoPageBrowserIT {
         awaitRenderedFrames(page);
         assertThat(text(page, "play-node")).contains("Session-Host");
         assertThat(text(page, "requests")).contains("/as/v1/proxy/whip/live/whipdemo", "/as/v1/proxy/whep/live/whipdemo");
+        // the publisher's message over its WHIP session's data channel, relayed by the origin to the viewer's edge
+        sendAndAwaitMessage(page, "hello over WHIP");
         click(page, "stop");
         click(page, "unpublish");
         awaitStreamGone("live/whipdemo");

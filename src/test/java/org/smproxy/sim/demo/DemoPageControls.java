@@ -49,6 +49,20 @@ final class DemoPageControls {
         HlsWatch.watch(what, () -> page.call("playerStats"));
     }
 
+    /**
+     * Types a message to the viewers and sends it, again while the publisher's channel is not open yet (the page
+     * keeps the text then), until the player's list shows it: what a person sees.
+     */
+    static void sendAndAwaitMessage(Page page, String message) {
+        page.script("document.getElementById('message').value = arguments[0];", message);
+        await().atMost(MEDIA).until(() -> {
+            page.script("const m = document.getElementById('message');"
+                    + " if (m.value) document.getElementById('message-form').requestSubmit();");
+            String got = text(page, "messages");
+            return got != null && got.contains("incomingNotification: " + message);
+        });
+    }
+
     static long renderedFrames(Page page) {
         Object n = page.script("return document.getElementById('remote').getVideoPlaybackQuality().totalVideoFrames;");
         return n instanceof Number v ? v.longValue() : 0;
