@@ -55,6 +55,17 @@ final class Ffmpeg {
      */
     static List<String> rawHlsCommand(String name, long startNumber, String video, int width, int height,
                                       String audio, int audioRate) {
+        return rawHlsCommand(name, startNumber, video, width, height, audio, audioRate, null);
+    }
+
+    /**
+     * As above, and when {@code record} is given, the same encoded packets also go to a recording as HLS VOD,
+     * through ffmpeg's tee muxer so the stream is encoded once. The recording keeps every segment and gets its
+     * {@code #EXT-X-ENDLIST} when ffmpeg ends cleanly; with {@code append} it continues an existing playlist after a
+     * discontinuity. {@code onfail=ignore}: a full disk ends the recording, not the live HLS.
+     */
+    static List<String> rawHlsCommand(String name, long startNumber, String video, int width, int height,
+                                      String audio, int audioRate, Recording record) {
         List<String> cmd = new ArrayList<>(List.of("sh", "-c", WATCHDOG, binary()));
         cmd.addAll(List.of("-hide_banner", "-nostdin", "-loglevel", "warning",
                 // each input is read on its own thread; a short queue keeps a stalled one from piling up the other
@@ -67,13 +78,27 @@ final class Ffmpeg {
                 "-vsync", "cfr", "-r", "30",
                 "-c:v", "libx264", "-preset", "ultrafast", "-tune", "zerolatency", "-pix_fmt", "yuv420p",
                 "-g", "60", "-keyint_min", "60", "-sc_threshold", "0", "-b:v", "600k", "-threads", "1",
-                "-c:a", "aac", "-b:a", "32k",
-                "-f", "hls", "-hls_time", "2", "-hls_list_size", "5",
-                "-hls_flags", "delete_segments+independent_segments+temp_file",
-                "-start_number", Long.toString(startNumber),
-                "-hls_segment_filename", name + "_%d.ts",
-                name + ".m3u8"));
+                "-c:a", "aac", "-b:a", "32k"));
+        if (record == null) {
+            cmd.addAll(List.of("-f", "hls", "-hls_time", "2", "-hls_list_size", "5",
+                    "-hls_flags", "delete_segments+independent_segments+temp_file",
+                    "-start_number", Long.toString(startNumber),
+                    "-hls_segment_filename", name + "_%d.ts",
+                    name + ".m3u8"));
+            return cmd;
+        }
+        // Tee options are ':'-separated and outputs '|'-separated: the paths here (temp dirs, Red5-ish names) have neither.
+        String live = "[f=hls:hls_time=2:hls_list_size=5:hls_flags=delete_segments+independent_segments+temp_file"
+                + ":start_number=" + startNumber + ":hls_segment_filename=" + name + "_%d.ts]" + name + ".m3u8";
+        String vod = "[f=hls:onfail=ignore:hls_time=2:hls_list_size=0:hls_playlist_type=vod"
+                + ":hls_flags=independent_segments+temp_file" + (record.append() ? "+append_list" : "")
+                + ":hls_segment_filename=" + record.segmentPattern() + "]" + record.playlist();
+        cmd.addAll(List.of("-f", "tee", live + "|" + vod));
         return cmd;
+    }
+
+    /** Where a recording goes: its VOD playlist, its segments' name pattern, and whether it continues the playlist. */
+    record Recording(java.nio.file.Path playlist, String segmentPattern, boolean append) {
     }
 
     static String binary() {

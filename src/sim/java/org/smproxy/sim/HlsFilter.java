@@ -109,7 +109,7 @@ final class HlsFilter implements Filter {
         }
     }
 
-    private static void send(FileChannel file, boolean playlist, HttpServletRequest req, HttpServletResponse resp)
+    static void send(FileChannel file, boolean playlist, HttpServletRequest req, HttpServletResponse resp)
             throws IOException {
         long size = file.size();
         long from = 0;

@@ -6,6 +6,7 @@ import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
+import java.util.function.BiFunction;
 import java.util.function.Consumer;
 import java.util.function.Function;
 import org.smproxy.sim.NodeException.Reason;
@@ -17,13 +18,19 @@ final class Ingest {
     private final ConcurrentMap<String, WhipSession> sessions = new ConcurrentHashMap<>();
     private final ConcurrentMap<String, StreamRelay> relays = new ConcurrentHashMap<>();
     private final Consumer<String> onUnpublished;
-    private final Function<String, Optional<PublishedHls>> hlsFor;
+    private final BiFunction<String, PublishMode, Optional<PublishedHls>> hlsFor;
 
     /**
      * @param onUnpublished told the stream GUID whenever a publish ends, however it ends
      * @param hlsFor        the HLS a new publish feeds with its frames, if the node makes one for it
      */
     Ingest(SimMedia media, Consumer<String> onUnpublished, Function<String, Optional<PublishedHls>> hlsFor) {
+        this(media, onUnpublished, (guid, mode) -> hlsFor.apply(guid));
+    }
+
+    /** @param hlsFor as above, told the publish's mode so that it can record it too */
+    Ingest(SimMedia media, Consumer<String> onUnpublished,
+           BiFunction<String, PublishMode, Optional<PublishedHls>> hlsFor) {
         this.media = media;
         this.onUnpublished = onUnpublished;
         this.hlsFor = hlsFor;
@@ -31,6 +38,11 @@ final class Ingest {
 
     /** Starts a publish and returns the non-trickle answer; the stream counts as published from here on. */
     String publish(String streamGuid, String offerSdp, boolean tcp) throws NodeException {
+        return publish(streamGuid, offerSdp, tcp, PublishMode.LIVE);
+    }
+
+    /** As above, recorded unless {@code mode} is live. */
+    String publish(String streamGuid, String offerSdp, boolean tcp, PublishMode mode) throws NodeException {
         StreamRelay relay = relays.computeIfAbsent(streamGuid, g -> new StreamRelay(media.factory(), g));
         WhipSession session = new WhipSession(media, streamGuid, relay, tcp, this::drop);
         if (sessions.putIfAbsent(streamGuid, session) != null) {
@@ -39,7 +51,7 @@ final class Ingest {
         }
         try {
             String answer = session.answer(offerSdp);
-            relay.hls(hlsFor.apply(streamGuid).orElse(null));
+            relay.hls(hlsFor.apply(streamGuid, mode).orElse(null));
             return answer;
         } catch (SdpException e) {
             drop(session);

@@ -61,11 +61,22 @@ final class PublishedHls implements AutoCloseable {
     private volatile HlsPackager packager;
     private volatile int width;
     private volatile int height;
+    /** Set before the first frame when the publish is recorded; ffmpeg then also writes it. */
+    private volatile Ffmpeg.Recording recording;
 
     PublishedHls(String label, String streamName, long startNumber) {
         this.label = label;
         this.streamName = streamName;
         this.startNumber = startNumber;
+    }
+
+    /** Records the publish too; only before the first frame, since ffmpeg's outputs are fixed when it starts. */
+    PublishedHls record(Ffmpeg.Recording to) {
+        if (started.get()) {
+            throw new IllegalStateException("HLS of " + label + " already started: too late to record it");
+        }
+        recording = to;
+        return this;
     }
 
     /** One decoded frame, on libwebrtc's thread; the caller keeps (and releases) the frame. */
@@ -122,7 +133,8 @@ final class PublishedHls implements AutoCloseable {
                 mkfifo(d.resolve(VIDEO_FIFO));
                 mkfifo(d.resolve(AUDIO_FIFO));
                 dir = d;
-                return Ffmpeg.rawHlsCommand(streamName, startNumber, VIDEO_FIFO, width, height, AUDIO_FIFO, AUDIO_RATE);
+                return Ffmpeg.rawHlsCommand(streamName, startNumber, VIDEO_FIFO, width, height, AUDIO_FIFO, AUDIO_RATE,
+                        recording);
             }, d -> {
                 daemon("sim-hls-video-" + label, () -> write(d.resolve(VIDEO_FIFO)));
                 daemon("sim-hls-audio-" + label, () -> writeAudio(d.resolve(AUDIO_FIFO)));

@@ -29,6 +29,7 @@ public final class SimNode implements AutoCloseable {
     private final StreamMessaging messaging;
     private final Heartbeat heartbeat;
     private final HlsStreams hls;
+    private final Recordings recordings;
     private volatile String state = "INSERVICE";
     private volatile boolean stopped;
 
@@ -45,14 +46,19 @@ public final class SimNode implements AutoCloseable {
         if (origin != null) {
             hls.upstream(origin.hls); // an edge carries its origin's published streams, HLS too
         }
+        this.recordings = new Recordings(config.id(), this.config.vodMaxBytes(), this.config.vodMaxFiles());
         this.ingest = new Ingest(media, guid -> {
             messaging.unpublished(guid);
-            hls.stopPublished(guid);
-        }, guid -> hls.startPublished(guid));
+            hls.stopPublished(guid); // returns once ffmpeg ended, the recording's playlist closed
+            recordings.finished(guid);
+        }, (guid, mode) -> hls.startPublished(guid)
+                .map(h -> recordings.start(guid, mode).map(h::record).orElse(h)));
         this.egress = new Egress(media);
         this.server = new NodeHttpServer(config.id(), config.bindAddress(), config.httpPort(), new NodeServlet(this));
         signalling.install(server.context());
         this.heartbeat = config.proxyBase() == null ? null : new Heartbeat(this);
+        VodFilter.install(server.context(), recordings, this.config.apps(), () -> baseUrl().toString(),
+                config.hlsToken());
         HlsFilter.install(server.context(), hls, config.hlsToken());
     }
 
@@ -79,6 +85,7 @@ public final class SimNode implements AutoCloseable {
         messaging.forgetAll();
         egress.closeAll();
         ingest.closeAll();
+        recordings.close();
     }
 
     @Override
@@ -243,6 +250,12 @@ public final class SimNode implements AutoCloseable {
     public Map<String, Long> hlsRequestCounts() { return hls.requestCounts(); }
     public void resetHlsRequests() { hls.resetRequests(); }
     HlsStreams hls() { return hls; }
+    /** The folder holding this node's recordings ({@code <app>/streams/}), deleted when the node stops. */
+    public java.nio.file.Path recordingStorage() { return recordings.root(); }
+    /** File names of the app's finished recordings, newest first, as {@code GET /<app>/playlists} lists them. */
+    public List<String> recordings(String app) {
+        return recordings.list(app).stream().map(Recordings.Entry::name).toList();
+    }
 
     Ingest ingest() { return ingest; }
     Egress egress() { return egress; }

@@ -29,6 +29,9 @@ public final class SimNodeConfig {
     /** Null: HLS playlists are open. */
     private String hlsToken;
     private RoundTripAuth roundTripAuth;
+    /** Recording storage cap, per node: past either, the oldest recordings are deleted. */
+    private long vodMaxBytes = 512L * 1024 * 1024;
+    private int vodMaxFiles = 2000;
 
     public static SimNodeConfig defaults() {
         return new SimNodeConfig();
@@ -50,6 +53,8 @@ public final class SimNodeConfig {
         c.nodeSecret = nodeSecret;
         c.heartbeatIntervalMs = heartbeatIntervalMs;
         c.hlsToken = hlsToken;
+        c.vodMaxBytes = vodMaxBytes;
+        c.vodMaxFiles = vodMaxFiles;
         c.roundTripAuth = roundTripAuth;
         return c;
     }
@@ -74,6 +79,10 @@ public final class SimNodeConfig {
     public SimNodeConfig hlsToken(String value) { hlsToken = value; return this; }
     /** Red5's round-trip authentication: offers and sockets without these credentials are refused; null: open. */
     public SimNodeConfig roundTripAuth(RoundTripAuth value) { roundTripAuth = value; return this; }
+    /** Caps a node's recording storage (playlists and segments); the oldest recordings go first. */
+    public SimNodeConfig vodLimits(long maxBytes, int maxFiles) { vodMaxBytes = maxBytes; vodMaxFiles = maxFiles; return this; }
+    public long vodMaxBytes() { return vodMaxBytes; }
+    public int vodMaxFiles() { return vodMaxFiles; }
 
     public String id() { return id; }
     public NodeRole role() { return role; }

@@ -43,7 +43,8 @@ final class WhipHandler {
             // Cheap rejection before a peer connection is built for something that is not SDP at all.
             throw new NodeException(Reason.BAD_OFFER, "invalid offer SDP");
         }
-        String answer = node.ingest().publish(route.streamGuid(), offer, Http.tcp(req));
+        String answer = node.ingest().publish(route.streamGuid(), offer, Http.tcp(req),
+                PublishMode.parse(req.getParameter("mode")));
         resp.setHeader("Location", route.resourcePath());
         node.ingest().session(route.streamGuid()).ifPresent(s -> {
             resp.setHeader("ETag", s.etag());
