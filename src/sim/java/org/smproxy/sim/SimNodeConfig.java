@@ -29,6 +29,9 @@ public final class SimNodeConfig {
     /** Null: HLS playlists are open. */
     private String hlsToken;
     private RoundTripAuth roundTripAuth;
+    /** Where a transcoder reads provisions (and asks for an origin); null: it transcodes nothing. */
+    private URI provisionBase;
+    private String provisionToken;
 
     public static SimNodeConfig defaults() {
         return new SimNodeConfig();
@@ -51,6 +54,8 @@ public final class SimNodeConfig {
         c.heartbeatIntervalMs = heartbeatIntervalMs;
         c.hlsToken = hlsToken;
         c.roundTripAuth = roundTripAuth;
+        c.provisionBase = provisionBase;
+        c.provisionToken = provisionToken;
         return c;
     }
 
@@ -75,6 +80,16 @@ public final class SimNodeConfig {
     /** Red5's round-trip authentication: offers and sockets without these credentials are refused; null: open. */
     public SimNodeConfig roundTripAuth(RoundTripAuth value) { roundTripAuth = value; return this; }
 
+    /**
+     * A transcoder's source of provisions: the proxy's provision API with an admin credential. The proxy does not
+     * push provisions to nodes, so the transcoder asks when a publish arrives.
+     */
+    public SimNodeConfig provisionSource(URI proxyBase, String adminToken) {
+        provisionBase = proxyBase;
+        provisionToken = adminToken;
+        return this;
+    }
+
     public String id() { return id; }
     public NodeRole role() { return role; }
     public String nodeGroup() { return nodeGroup; }
@@ -90,4 +105,6 @@ public final class SimNodeConfig {
     public long heartbeatIntervalMs() { return heartbeatIntervalMs; }
     public String hlsToken() { return hlsToken; }
     public RoundTripAuth roundTripAuth() { return roundTripAuth; }
+    public URI provisionBase() { return provisionBase; }
+    public String provisionToken() { return provisionToken; }
 }
