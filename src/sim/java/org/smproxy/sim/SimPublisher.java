@@ -1,9 +1,12 @@
 package org.smproxy.sim;
 
 import dev.onvoid.webrtc.RTCPeerConnection;
+import dev.onvoid.webrtc.RTCRtpSendParameters;
+import dev.onvoid.webrtc.RTCRtpSender;
 import dev.onvoid.webrtc.RTCRtpTransceiverDirection;
 import dev.onvoid.webrtc.RTCRtpTransceiverInit;
 import dev.onvoid.webrtc.RTCSdpType;
+import dev.onvoid.webrtc.media.video.VideoTrack;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpResponse;
@@ -27,12 +30,12 @@ public final class SimPublisher implements AutoCloseable {
     private int trickleStatus;
     private boolean deleted;
 
-    private SimPublisher(SimMedia media, SyntheticVideo video, String streamId, boolean audio) {
+    private SimPublisher(SimMedia media, VideoTrack video, String streamId, boolean audio) {
         this.pc = media.newPeer(events, false);
         RTCRtpTransceiverInit init = new RTCRtpTransceiverInit();
         init.direction = RTCRtpTransceiverDirection.SEND_ONLY;
         init.streamIds = List.of(streamId);
-        pc.addTransceiver(video.track(), init);
+        pc.addTransceiver(video, init);
         if (audio) {
             pc.addTransceiver(media.captureTrack(streamId + "-audio"), init);
         }
@@ -51,6 +54,12 @@ public final class SimPublisher implements AutoCloseable {
     /** As {@link #publish(SimMedia, URI, Map, SyntheticVideo)}, with an audio track as well when {@code audio}. */
     public static SimPublisher publish(SimMedia media, URI endpoint, Map<String, String> postParams,
                                        SyntheticVideo video, boolean audio) throws IOException, SdpException {
+        return publish(media, endpoint, postParams, video.track(), audio);
+    }
+
+    /** As {@link #publish(SimMedia, URI, Map, SyntheticVideo, boolean)}, sending any video track (a transcoder's rendition). */
+    static SimPublisher publish(SimMedia media, URI endpoint, Map<String, String> postParams, VideoTrack video,
+                                boolean audio) throws IOException, SdpException {
         SimPublisher p = new SimPublisher(media, video, "publisher", audio);
         try {
             p.negotiate(endpoint, postParams);
@@ -83,6 +92,23 @@ public final class SimPublisher implements AutoCloseable {
             Thread.currentThread().interrupt();
             throw new TimeoutException("interrupted");
         }
+    }
+
+    /** Caps the video encoder, as a rendition's provisioned {@code videoBitRate} does; false if libwebrtc refused. */
+    boolean maxVideoBitrate(int bitsPerSecond) {
+        for (RTCRtpSender sender : pc.getSenders()) {
+            if (sender.getTrack() instanceof VideoTrack) {
+                RTCRtpSendParameters parameters = sender.getParameters();
+                parameters.encodings.forEach(e -> e.maxBitrate = bitsPerSecond);
+                try {
+                    Rtc.call(() -> sender.setParameters(parameters));
+                    return true;
+                } catch (SdpException e) {
+                    return false;
+                }
+            }
+        }
+        return false;
     }
 
     public URI resource() { return resource; }
