@@ -28,6 +28,8 @@ public final class SimNode implements AutoCloseable {
     private final Signalling signalling;
     private final Heartbeat heartbeat;
     private final HlsStreams hls;
+    /** Null unless this node is a transcoder. */
+    private final Transcoder transcoder;
     private volatile String state = "INSERVICE";
     private volatile boolean stopped;
 
@@ -43,10 +45,21 @@ public final class SimNode implements AutoCloseable {
         if (origin != null) {
             hls.upstream(origin.hls); // an edge carries its origin's published streams, HLS too
         }
+        this.transcoder = this.config.role() == NodeRole.TRANSCODER
+                ? new Transcoder(media, this.config, this::streamSource) : null;
         this.ingest = new Ingest(media, guid -> {
             signalling.unpublished(guid);
             hls.stopPublished(guid);
-        }, guid -> hls.startPublished(guid));
+            if (transcoder != null) {
+                transcoder.unpublished(guid);
+            }
+        }, guid -> {
+            if (transcoder != null) {
+                transcoder.published(guid);
+                return Optional.empty(); // the HLS is made of the renditions, by the origin they are published to
+            }
+            return hls.startPublished(guid);
+        });
         this.egress = new Egress(media);
         this.server = new NodeHttpServer(config.id(), config.bindAddress(), config.httpPort(), new NodeServlet(this));
         signalling.install(server.context());
@@ -76,6 +89,9 @@ public final class SimNode implements AutoCloseable {
         signalling.forgetAll();
         egress.closeAll();
         ingest.closeAll();
+        if (transcoder != null) {
+            transcoder.closeAll();
+        }
     }
 
     @Override
@@ -127,6 +143,8 @@ public final class SimNode implements AutoCloseable {
     public int publisherCount() { return ingest.count(); }
     public int subscriberCount() { return egress.count(); }
     public int subscriberCount(String streamGuid) { return egress.count(streamGuid); }
+    /** On a transcoder, the renditions it publishes to an origin now; empty on other nodes. */
+    public Set<String> renditions() { return transcoder == null ? Set.of() : transcoder.renditions(); }
 
     /** The JSON body of a heartbeat; see the proxy's node API. */
     public Map<String, Object> heartbeatPayload() {
