@@ -71,9 +71,8 @@ final class ProvisionClient {
         if (!nodes.isArray() || nodes.isEmpty()) {
             throw new IOException("no origin for " + provisionGuid + " in node group " + nodeGroup);
         }
-        String address = nodes.get(0).path("serverAddress").asText();
-        boolean hasPort = address.matches(".*:\\d+$") && (!address.contains("]") || address.contains("]:"));
-        return URI.create("http://" + address + (hasPort ? "" : ":" + STANDARD_PORT));
+        URI origin = URI.create("http://" + nodes.get(0).path("serverAddress").asText());
+        return origin.getPort() != -1 ? origin : URI.create("http://" + origin.getHost() + ":" + STANDARD_PORT);
     }
 
     private JsonNode get(String path) throws IOException, InterruptedException {

@@ -185,6 +185,9 @@ public final class SimNode implements AutoCloseable {
         body.put("publishers", publisherCount());
         body.put("subscribers", subscriberCount());
         body.put("streams", streams(true));
+        if (transcoder != null) {
+            body.put("renditions", transcoder.renditions());
+        }
         return body;
     }
 

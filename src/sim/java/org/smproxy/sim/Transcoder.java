@@ -35,7 +35,7 @@ final class Transcoder {
     private final ProvisionClient provisions;
     private final Function<String, Optional<VideoTrack>> sources;
     private final ExecutorService worker;
-    /** Streams transcoding now, touched only on the worker; read by anyone. */
+    /** Streams whose renditions are all published, written only on the worker; read by anyone. */
     private final Map<String, Job> jobs = new ConcurrentHashMap<>();
 
     /** @param sources the decoded picture of a stream published to this node, while it is published */
@@ -97,12 +97,16 @@ final class Transcoder {
             }
             Job job = new Job(source.get(), provision.get().renditions().stream()
                     .map(r -> new RenditionPublisher(media, r)).toList());
+            try {
+                job.publish(origin);
+            } catch (IOException | SdpException | RuntimeException e) {
+                job.close(); // the renditions already on the origin end there
+                throw e;
+            }
             jobs.put(streamGuid, job);
-            job.publish(origin);
             LOG.log(Level.INFO, "transcoder {0}: {1} as {2} to {3}", nodeId, streamGuid, renditionsOf(job), origin);
         } catch (IOException | SdpException e) {
             LOG.log(Level.WARNING, "transcoder {0}: {1} not transcoded: {2}", nodeId, streamGuid, e.getMessage());
-            stop(streamGuid);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
