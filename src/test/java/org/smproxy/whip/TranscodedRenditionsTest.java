@@ -115,6 +115,17 @@ class TranscodedRenditionsTest {
         }
     }
 
+    @Test
+    void aPublishNoProvisionNamesIsTakenByTheTranscoderAndGoesNowhere() throws Exception {
+        try (SimPublisher publisher = SimPublisher.publish(fixture.cluster.media(),
+                transcoder.whipEndpoint("live/unprovisioned"), Map.of("mode", "live"), camera)) {
+            await().atMost(MEDIA).until(() -> transcoder.framesDecoded("live/unprovisioned") > 10);
+            await().during(Duration.ofSeconds(2)).atMost(Duration.ofSeconds(3)).until(() ->
+                    transcoder.renditions().isEmpty() && fixture.origin.publishingStreams().isEmpty());
+            assertThat(publisher.delete()).isEqualTo(200);
+        }
+    }
+
     static void awaitCarriedByAnEdge(Iterable<String> guids) {
         await().atMost(Duration.ofSeconds(10)).until(() -> {
             for (String guid : guids) {
