@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The demo scaled out: a Redis-compatible server (Debian's redis-server, no persistence), N standalone replicas of
 # the proxy sharing the cluster on it (cluster.store=redis), HAProxy in front (TLS passthrough, health check on
-# /as/v1/ready), and the simulated cluster (1 origin, 2 edges) heartbeating through the balancer, with the demo
+# /as/v1/ready), and the simulated cluster (1 origin, 2 edges, 1 transcoder) heartbeating through the balancer, with the demo
 # page. Everything runs from a temporary folder and stops on Ctrl-C or SIGTERM.
 #   scripts/cluster-demo.sh [--replicas N] [--https-port N] [--page-port N] [--bind ADDRESS] [--redis-port N]
 # SMPROXY_STANDALONE_JAR and SMPROXY_DEMO_JAR, when both are set, name the jars to run: no install, no build.
@@ -245,7 +245,7 @@ until curl -ksf -o /dev/null --max-time 3 "$lb/as/v1/ready"; do
 done
 
 # --- the simulated cluster and the page, through the balancer ------------------------------------------------------
-echo "starting the simulated cluster (1 origin, 2 edges, heartbeating through the balancer) and the demo page..."
+echo "starting the simulated cluster (1 origin, 2 edges, 1 transcoder, heartbeating through the balancer) and the demo page..."
 java "${jvm[@]}" -Xmx512m -jar "$demo_jar" --demo --proxy "$lb" --keystore "$work/keystore.p12" \
   --https-port "$page_port" --bind "$bind" >"$work/nodes.log" 2>&1 &
 pids+=($!)

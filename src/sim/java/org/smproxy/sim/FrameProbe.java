@@ -13,11 +13,14 @@ final class FrameProbe implements VideoTrackSink {
 
     private final AtomicLong frames = new AtomicLong();
     private volatile double lastLuma = -1;
+    /** Width and height of the last decoded frame, packed so a reader never sees one frame's width with another's height. */
+    private volatile long lastSize;
 
     @Override
     public void onVideoFrame(VideoFrame frame) {
         try {
             frames.incrementAndGet();
+            lastSize = (long) frame.buffer.getWidth() << 32 | frame.buffer.getHeight();
             if (frame.buffer instanceof I420Buffer i420) {
                 lastLuma = averageLuma(i420);
             }
@@ -33,6 +36,12 @@ final class FrameProbe implements VideoTrackSink {
 
     double lastLuma() {
         return lastLuma;
+    }
+
+    /** {@code WIDTHxHEIGHT} of the last decoded frame; empty before the first. */
+    String lastSize() {
+        long size = lastSize;
+        return size == 0 ? "" : (size >>> 32) + "x" + (size & 0xffffffffL);
     }
 
     private static double averageLuma(I420Buffer buffer) {

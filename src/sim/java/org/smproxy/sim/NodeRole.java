@@ -6,7 +6,9 @@ import java.util.Locale;
 public enum NodeRole {
     ORIGIN(true, false),
     EDGE(false, true),
-    ALLINONE(true, true);
+    ALLINONE(true, true),
+    /** Takes the publisher of a provisioned stream and publishes its renditions to an origin; plays nothing. */
+    TRANSCODER(true, false);
 
     private final boolean publish;
     private final boolean subscribe;

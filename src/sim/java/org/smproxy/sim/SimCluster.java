@@ -49,6 +49,11 @@ public final class SimCluster implements AutoCloseable {
         return start(config(id, NodeRole.ALLINONE), null);
     }
 
+    /** Transcodes what the template's {@link SimNodeConfig#provisionSource provision source} provisions. */
+    public SimNode startTranscoder(String id) {
+        return start(config(id, NodeRole.TRANSCODER), null);
+    }
+
     /** @param origin required for edges (the node whose streams it plays), ignored otherwise */
     public SimNode start(SimNodeConfig config, SimNode origin) {
         if (node(config.id()).isPresent()) {

@@ -30,6 +30,8 @@ public final class SimNode implements AutoCloseable {
     private final Heartbeat heartbeat;
     private final HlsStreams hls;
     private final Recordings recordings;
+    /** Null unless this node is a transcoder. */
+    private final Transcoder transcoder;
     private volatile String state = "INSERVICE";
     private volatile boolean stopped;
 
@@ -47,12 +49,22 @@ public final class SimNode implements AutoCloseable {
             hls.upstream(origin.hls); // an edge carries its origin's published streams, HLS too
         }
         this.recordings = new Recordings(config.id(), this.config.vodMaxBytes(), this.config.vodMaxFiles());
+        this.transcoder = this.config.role() == NodeRole.TRANSCODER
+                ? new Transcoder(media, this.config, this::streamSource) : null;
         this.ingest = new Ingest(media, guid -> {
             messaging.unpublished(guid);
             hls.stopPublished(guid); // returns once ffmpeg ended, the recording's playlist closed
             recordings.finished(guid);
-        }, (guid, mode) -> hls.startPublished(guid)
-                .map(h -> recordings.start(guid, mode).map(h::record).orElse(h)));
+            if (transcoder != null) {
+                transcoder.unpublished(guid);
+            }
+        }, (guid, mode) -> {
+            if (transcoder != null) {
+                transcoder.published(guid);
+                return Optional.empty(); // the HLS is made of the renditions, by the origin they are published to
+            }
+            return hls.startPublished(guid).map(h -> recordings.start(guid, mode).map(h::record).orElse(h));
+        });
         this.egress = new Egress(media);
         this.server = new NodeHttpServer(config.id(), config.bindAddress(), config.httpPort(), new NodeServlet(this));
         signalling.install(server.context());
@@ -86,6 +98,9 @@ public final class SimNode implements AutoCloseable {
         egress.closeAll();
         ingest.closeAll();
         recordings.close();
+        if (transcoder != null) {
+            transcoder.closeAll();
+        }
     }
 
     @Override
@@ -137,6 +152,8 @@ public final class SimNode implements AutoCloseable {
     public int publisherCount() { return ingest.count(); }
     public int subscriberCount() { return egress.count(); }
     public int subscriberCount(String streamGuid) { return egress.count(streamGuid); }
+    /** On a transcoder, the renditions it publishes to an origin now; empty on other nodes. */
+    public Set<String> renditions() { return transcoder == null ? Set.of() : transcoder.renditions(); }
 
     /** The JSON body of a heartbeat; see the proxy's node API. */
     public Map<String, Object> heartbeatPayload() {
@@ -177,6 +194,9 @@ public final class SimNode implements AutoCloseable {
         body.put("publishers", publisherCount());
         body.put("subscribers", subscriberCount());
         body.put("streams", streams(true));
+        if (transcoder != null) {
+            body.put("renditions", transcoder.renditions());
+        }
         return body;
     }
 

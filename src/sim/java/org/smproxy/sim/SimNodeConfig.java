@@ -32,6 +32,9 @@ public final class SimNodeConfig {
     /** Recording storage cap, per node: past either, the oldest recordings are deleted. */
     private long vodMaxBytes = 512L * 1024 * 1024;
     private int vodMaxFiles = 2000;
+    /** Where a transcoder reads provisions (and asks for an origin); null: it transcodes nothing. */
+    private URI provisionBase;
+    private String provisionToken;
 
     public static SimNodeConfig defaults() {
         return new SimNodeConfig();
@@ -56,6 +59,8 @@ public final class SimNodeConfig {
         c.vodMaxBytes = vodMaxBytes;
         c.vodMaxFiles = vodMaxFiles;
         c.roundTripAuth = roundTripAuth;
+        c.provisionBase = provisionBase;
+        c.provisionToken = provisionToken;
         return c;
     }
 
@@ -84,6 +89,16 @@ public final class SimNodeConfig {
     public long vodMaxBytes() { return vodMaxBytes; }
     public int vodMaxFiles() { return vodMaxFiles; }
 
+    /**
+     * A transcoder's source of provisions: the proxy's provision API with an admin credential. The proxy does not
+     * push provisions to nodes, so the transcoder asks when a publish arrives.
+     */
+    public SimNodeConfig provisionSource(URI proxyBase, String adminToken) {
+        provisionBase = proxyBase;
+        provisionToken = adminToken;
+        return this;
+    }
+
     public String id() { return id; }
     public NodeRole role() { return role; }
     public String nodeGroup() { return nodeGroup; }
@@ -99,4 +114,6 @@ public final class SimNodeConfig {
     public long heartbeatIntervalMs() { return heartbeatIntervalMs; }
     public String hlsToken() { return hlsToken; }
     public RoundTripAuth roundTripAuth() { return roundTripAuth; }
+    public URI provisionBase() { return provisionBase; }
+    public String provisionToken() { return provisionToken; }
 }

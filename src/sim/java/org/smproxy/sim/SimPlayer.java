@@ -104,6 +104,8 @@ public final class SimPlayer implements AutoCloseable {
     public long framesDecoded() { return probe.frames(); }
     /** Average brightness (0–255) of the last decoded frame; compare with the publisher's {@link SyntheticVideo}. */
     public double lastLuma() { return probe.lastLuma(); }
+    /** {@code WIDTHxHEIGHT} of the last decoded frame (e.g. {@code 640x360}); empty before the first. */
+    public String lastFrameSize() { return probe.lastSize(); }
 
     public List<String> dataChannelLabels() {
         return events.remoteDataChannels().stream().map(RTCDataChannel::getLabel).toList();

@@ -2,9 +2,12 @@ package org.smproxy.sim;
 
 import dev.onvoid.webrtc.RTCDataChannelInit;
 import dev.onvoid.webrtc.RTCPeerConnection;
+import dev.onvoid.webrtc.RTCRtpSendParameters;
+import dev.onvoid.webrtc.RTCRtpSender;
 import dev.onvoid.webrtc.RTCRtpTransceiverDirection;
 import dev.onvoid.webrtc.RTCRtpTransceiverInit;
 import dev.onvoid.webrtc.RTCSdpType;
+import dev.onvoid.webrtc.media.video.VideoTrack;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpResponse;
@@ -30,12 +33,12 @@ public final class SimPublisher implements AutoCloseable {
     private int trickleStatus;
     private boolean deleted;
 
-    private SimPublisher(SimMedia media, SyntheticVideo video, String streamId, boolean audio, boolean signal) {
+    private SimPublisher(SimMedia media, VideoTrack video, String streamId, boolean audio, boolean signal) {
         this.pc = media.newPeer(events, false);
         RTCRtpTransceiverInit init = new RTCRtpTransceiverInit();
         init.direction = RTCRtpTransceiverDirection.SEND_ONLY;
         init.streamIds = List.of(streamId);
-        pc.addTransceiver(video.track(), init);
+        pc.addTransceiver(video, init);
         if (audio) {
             pc.addTransceiver(media.captureTrack(streamId + "-audio"), init);
         }
@@ -56,6 +59,12 @@ public final class SimPublisher implements AutoCloseable {
     /** As {@link #publish(SimMedia, URI, Map, SyntheticVideo)}, with an audio track as well when {@code audio}. */
     public static SimPublisher publish(SimMedia media, URI endpoint, Map<String, String> postParams,
                                        SyntheticVideo video, boolean audio) throws IOException, SdpException {
+        return publish(media, endpoint, postParams, video.track(), audio);
+    }
+
+    /** As {@link #publish(SimMedia, URI, Map, SyntheticVideo, boolean)}, sending any video track (a transcoder's rendition). */
+    static SimPublisher publish(SimMedia media, URI endpoint, Map<String, String> postParams, VideoTrack video,
+                                boolean audio) throws IOException, SdpException {
         SimPublisher p = new SimPublisher(media, video, "publisher", audio,
                 "true".equals(postParams.get("signal")));
         try {
@@ -122,6 +131,23 @@ public final class SimPublisher implements AutoCloseable {
             throw new IllegalStateException("published without signal=true: no red5pro data channel");
         }
         return channel;
+    }
+
+    /** Caps the video encoder, as a rendition's provisioned {@code videoBitRate} does; false if libwebrtc refused. */
+    boolean maxVideoBitrate(int bitsPerSecond) {
+        for (RTCRtpSender sender : pc.getSenders()) {
+            if (sender.getTrack() instanceof VideoTrack) {
+                RTCRtpSendParameters parameters = sender.getParameters();
+                parameters.encodings.forEach(e -> e.maxBitrate = bitsPerSecond);
+                try {
+                    Rtc.call(() -> sender.setParameters(parameters));
+                    return true;
+                } catch (SdpException e) {
+                    return false;
+                }
+            }
+        }
+        return false;
     }
 
     public URI resource() { return resource; }

@@ -33,7 +33,7 @@ import org.smproxy.standalone.StandaloneServer;
  *
  * <pre>java -jar streammanager-proxy-&lt;version&gt;-demo.jar --demo [--https-port N] [--bind ADDRESS]</pre>
  *
- * Prints {@code READY <page url>} once the page is served and all three nodes are INSERVICE in the admin API.
+ * Prints {@code READY <page url>} once the page is served and all four nodes are INSERVICE in the admin API.
  */
 public final class DemoLauncher implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(DemoLauncher.class);
@@ -137,12 +137,12 @@ public final class DemoLauncher implements AutoCloseable {
         return new DemoLauncher(adminToken, nodeSecret, loginPassword, server, web);
     }
 
-    /** One origin in us-east and two edges playing what it ingests, heartbeating to the proxy like real nodes. */
+    /** One origin in us-east, two edges playing what it ingests and a transcoder, heartbeating to the proxy. */
     synchronized void startCluster() {
         if (closed) {
             return;
         }
-        nodes = DemoNodes.start(URI.create(localBase()), nodeSecret);
+        nodes = DemoNodes.start(URI.create(localBase()), nodeSecret, adminToken);
         web.attachHls(nodes);
     }
 
@@ -189,7 +189,7 @@ public final class DemoLauncher implements AutoCloseable {
         String base = server.baseUrl();
         StringBuilder out = new StringBuilder();
         out.append("\nstreammanager-proxy demo: the proxy on ").append(base)
-                .append(", simulated cluster ").append(NODE_GROUP).append(" (1 origin, 2 edges)\n");
+                .append(", simulated cluster ").append(NODE_GROUP).append(" (1 origin, 2 edges, 1 transcoder)\n");
         out.append("  demo page      ").append(base).append("/\n");
         if (isWildcard(server.core().config().standalone().bindAddress())) {
             HostAddresses.firstNonLoopbackIpv4().ifPresent(ip -> out.append("  from elsewhere https://").append(ip)

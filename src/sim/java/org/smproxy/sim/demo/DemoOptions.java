@@ -40,7 +40,7 @@ record DemoOptions(int httpsPort, String bind, URI proxy, Path keystore) {
                 case "--proxy" -> proxy = proxyUrl(value(args, ++i, "--proxy"));
                 case "--keystore" -> keystore = Path.of(value(args, ++i, "--keystore"));
                 case "--help", "-h" -> throw new IllegalArgumentException(
-                        "streammanager-proxy demo: the proxy over HTTPS with a simulated cluster (1 origin, 2 edges)");
+                        "streammanager-proxy demo: the proxy over HTTPS with a simulated cluster (1 origin, 2 edges, 1 transcoder)");
                 default -> throw new IllegalArgumentException("unknown argument '" + args[i] + "'");
             }
         }

@@ -59,11 +59,11 @@ final class NodesLauncher implements AutoCloseable {
             NodesLauncher demo = start(options);
             Runtime.getRuntime().addShutdownHook(new Thread(demo::close, "smproxy-demo-shutdown"));
             String proxy = options.proxy().toString();
-            demo.startNodes(options.proxy(), env("SMPROXY_NODE_SECRET"));
+            demo.startNodes(options.proxy(), env("SMPROXY_NODE_SECRET"), env("SMPROXY_ADMIN_TOKEN"));
             DemoLauncher.awaitNodesInService(proxy, env("SMPROXY_ADMIN_TOKEN"));
             String page = demo.pageUrl(options.bind());
             StringBuilder out = new StringBuilder();
-            out.append("\nsimulated cluster ").append(DemoNodes.NODE_GROUP).append(" (1 origin, 2 edges) heartbeating to ")
+            out.append("\nsimulated cluster ").append(DemoNodes.NODE_GROUP).append(" (1 origin, 2 edges, 1 transcoder) heartbeating to ")
                     .append(proxy).append('\n');
             out.append("  demo page      ").append(page).append("  (calls the proxy on port ")
                     .append(options.proxy().getPort()).append(" of the same host)\n");
@@ -103,9 +103,9 @@ final class NodesLauncher implements AutoCloseable {
         return launcher;
     }
 
-    synchronized void startNodes(URI proxy, String nodeSecret) {
+    synchronized void startNodes(URI proxy, String nodeSecret, String adminToken) {
         if (!closed) {
-            nodes = DemoNodes.start(proxy, nodeSecret);
+            nodes = DemoNodes.start(proxy, nodeSecret, adminToken);
             web.attachHls(nodes);
         }
     }

@@ -80,7 +80,7 @@ class ClusterDemoScriptIT {
                 assertThat(nodes.statusCode()).as(replica).isEqualTo(200);
                 Map<String, JsonNode> byId = new HashMap<>();
                 JSON.readTree(nodes.body()).forEach(n -> byId.put(n.path("id").asText(), n));
-                assertThat(byId).as(replica).containsOnlyKeys("origin-1", "edge-1", "edge-2");
+                assertThat(byId).as(replica).containsOnlyKeys("origin-1", "edge-1", "edge-2", "transcoder-1");
                 for (JsonNode n : byId.values()) {
                     assertThat(n.path("state").asText()).as(replica + " " + n).isEqualTo("INSERVICE");
                     assertThat(n.path("heartbeatAgeMs").asLong()).as(replica + " " + n).isLessThan(5000);
@@ -104,7 +104,7 @@ class ClusterDemoScriptIT {
         assertThat(table.statusCode()).as(table.body()).isEqualTo(200);
         Set<String> ids = new HashSet<>();
         JSON.readTree(table.body()).path("nodes").forEach(n -> ids.add(n.path("id").asText()));
-        assertThat(ids).containsExactlyInAnyOrder("origin-1", "edge-1", "edge-2");
+        assertThat(ids).containsExactlyInAnyOrder("origin-1", "edge-1", "edge-2", "transcoder-1");
 
         Path work = script.workDir();
         assertThat(work).exists();

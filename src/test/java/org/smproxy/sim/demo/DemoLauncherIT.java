@@ -34,7 +34,7 @@ import org.smproxy.testing.Https;
 
 /**
  * The packaged demo jar, started as the README's first command starts it: its own JVM, the proxy over HTTPS on a
- * free port, three simulated nodes registered through the heartbeat API, the page served on the proxy's origin.
+ * free port, four simulated nodes (origin, two edges, transcoder) registered through the heartbeat API, the page served on the proxy's origin.
  * No media moves here (the sim's own tests cover WebRTC); this checks start-up, the READY contract and shutdown.
  */
 @Timeout(180)
@@ -84,7 +84,7 @@ class DemoLauncherIT {
     }
 
     @Test
-    void startsTheProxyAndThreeNodesServesThePageAndStopsCleanly() throws Exception {
+    void startsTheProxyAndFourNodesServesThePageAndStopsCleanly() throws Exception {
         Process p = launch("--demo", "--https-port", "0");
         StringBuffer log = new StringBuffer();
         CompletableFuture<String> ready = new CompletableFuture<>();
@@ -120,7 +120,8 @@ class DemoLauncherIT {
                     "Authorization", "Bearer " + token.group(1));
             assertThat(admin.statusCode()).as(admin.body()).isEqualTo(200);
             assertThat(statesById(JSON.readTree(admin.body()))).isEqualTo(Map.of(
-                    "origin-1", "origin INSERVICE", "edge-1", "edge INSERVICE", "edge-2", "edge INSERVICE"));
+                    "origin-1", "origin INSERVICE", "edge-1", "edge INSERVICE", "edge-2", "edge INSERVICE",
+                    "transcoder-1", "transcoder INSERVICE"));
             // Red5's SM 2.0 login with the user and password the banner prints, as the testbed pages do it
             Matcher login = LOGIN.matcher(log);
             assertThat(login.find()).as("the login is printed:\n" + log).isTrue();
@@ -135,7 +136,7 @@ class DemoLauncherIT {
             assertThat(nodes.statusCode()).isEqualTo(200);
             JsonNode view = JSON.readTree(nodes.body());
             assertThat(view.path("nodeGroup").asText()).isEqualTo("ng1");
-            assertThat(statesById(view.path("nodes"))).hasSize(3);
+            assertThat(statesById(view.path("nodes"))).hasSize(4);
             assertThat(nodes.body()).as("no secret in the page's JSON").doesNotContain(token.group(1));
             assertThat(Files.exists(dir.resolve("data/smproxy-selfsigned.p12"))).isTrue();
 
