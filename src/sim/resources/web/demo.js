@@ -16,6 +16,7 @@ const SIGNALLING = {
 };
 const NODES_URL = '/demo/nodes.json';
 const HLS_START_URL = '/demo/hls';
+const ABR_URL = '/demo/abr';
 /** Edges report a new stream with their next heartbeat (every second), so a play right after a publish may 404. */
 const PLAY_RETRIES = 6;
 const RETRY_MS = 1000;
@@ -269,9 +270,23 @@ async function startPublish() {
   pub.busy(true);
   const generation = pub.generation;
   try {
-    const name = streamName();
+    let name = streamName();
     const mode = signalling();
     pub.mode = mode;
+    const abr = $('abr').checked;
+    if (abr) {
+      if (mode !== 'whip') {
+        throw new Error('publishing with transcoding uses WHIP here: choose WHIP / WHEP signalling');
+      }
+      pub.say('Provisioning three renditions (SM 2.0 provision API)…');
+      const res = await fetch(`${ABR_URL}?stream=${encodeURIComponent(name)}`, { method: 'POST' });
+      const body = await res.json().catch(() => ({}));
+      if (!res.ok) {
+        throw new Error(body.error || `${ABR_URL} answered ${res.status}`);
+      }
+      addLog(`provisioned ${body.renditions.join(', ')}; publishing ${body.publish} with transcode=true`, false);
+      name = body.publish;
+    }
     localMedia = $('source').value === 'pattern' ? testPattern(name) : await camera();
     $('local').srcObject = localMedia;
     let session;
@@ -279,7 +294,7 @@ async function startPublish() {
       const url = endpoint('whip', name);
       pub.url.textContent = `WHIP endpoint: ${url}?nodeGroup=${nodeGroup}`;
       pub.say('Asking the proxy for an origin…');
-      session = await publish(url, { nodeGroup }, {
+      session = await publish(url, abr ? { nodeGroup, transcode: true } : { nodeGroup }, {
         stream: localMedia,
         onEndpointChanged: host => pub.picked(host, generation),
       });
@@ -321,7 +336,7 @@ async function startPlay() {
   $('messages').replaceChildren();
   const generation = player.generation;
   try {
-    const name = streamName();
+    const name = streamName() + $('rendition').value;
     const mode = signalling();
     player.mode = mode;
     const url = endpoint('whep', name);
@@ -396,7 +411,7 @@ async function startHlsPlay(pattern) {
         throw new Error(body.error || `${HLS_START_URL} answered ${res.status}`);
       }
     } else {
-      const guid = `${APP}/${streamName()}`;
+      const guid = `${APP}/${streamName()}${$('rendition').value}`;
       body = { streamGuid: guid, playlist: `${PROXY_PATH}hls/${guid}.m3u8?nodeGroup=${nodeGroup}` };
       player.say(`Waiting for the HLS of ${guid}: its origin makes it of the publish, the first 2 s segment takes a few seconds…`);
     }

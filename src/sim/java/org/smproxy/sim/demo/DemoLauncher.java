@@ -144,6 +144,7 @@ public final class DemoLauncher implements AutoCloseable {
         }
         nodes = DemoNodes.start(URI.create(localBase()), nodeSecret, adminToken);
         web.attachHls(nodes);
+        web.attachAbr(new AbrProvisioner(localBase(), adminToken, NODE_GROUP));
     }
 
     /** Waits, bounded, until the admin API lists every simulated node as INSERVICE: the real registration path. */

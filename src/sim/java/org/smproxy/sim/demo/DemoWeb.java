@@ -43,6 +43,7 @@ final class DemoWeb {
     static final String FILES_PREFIX = "/demo";
     static final String NODES_PATH = FILES_PREFIX + "/nodes.json";
     static final String HLS_PATH = FILES_PREFIX + "/hls";
+    static final String ABR_PATH = FILES_PREFIX + "/abr";
     static final String CONFIG_PATH = FILES_PREFIX + "/config.json";
 
     /** One node as the page's table shows it. */
@@ -113,6 +114,7 @@ final class DemoWeb {
     private final Integer proxyPort;
     private volatile ClusterSource cluster;
     private volatile HlsSource hls;
+    private volatile AbrProvisioner abr;
 
     DemoWeb(String nodeGroup) {
         this(nodeGroup, null);
@@ -132,6 +134,7 @@ final class DemoWeb {
         return List.of(
                 new RouteTable.Route("demo-nodes", "", List.of(NODES_PATH), new NodesEndpoint()),
                 new RouteTable.Route("demo-hls", "", List.of(HLS_PATH), new HlsStartEndpoint()),
+                new RouteTable.Route("demo-abr", "", List.of(ABR_PATH), new AbrEndpoint()),
                 new RouteTable.Route("demo-config", "", List.of(CONFIG_PATH), new ConfigEndpoint()),
                 // "" is the context root exactly: the page at "/"
                 new RouteTable.Route("demo-files", "", List.of("", FILES_PREFIX + "/*"), new FilesEndpoint()));
@@ -174,6 +177,11 @@ final class DemoWeb {
     }
 
     /** Once the simulated cluster runs: its HLS (503 until then). */
+    /** Where the page's ABR provisions go (the proxy's provision API, with the admin token). */
+    void attachAbr(AbrProvisioner provisioner) {
+        abr = provisioner;
+    }
+
     void attachHls(HlsSource source) {
         this.hls = source;
     }
@@ -264,6 +272,43 @@ final class DemoWeb {
             }
             return HttpOut.json(200, Map.of("streamGuid", guid,
                     "playlist", "/as/v1/proxy/hls/" + guid + ".m3u8?nodeGroup=" + nodeGroup));
+        }
+    }
+
+    /**
+     * {@code POST /demo/abr?stream=<name>}: provisions three renditions of {@code live/<name>} so the page can publish
+     * {@code <name>_1} with {@code transcode=true}; {@code {"publish": "<name>_1", "renditions": [...]}}.
+     */
+    private final class AbrEndpoint extends ApiHandler {
+        AbrEndpoint() {
+            super(ErrorDialect.SM2);
+        }
+
+        @Override
+        protected HttpOut handle(ApiCall call) {
+            call.allow("POST");
+            AbrProvisioner provisioner = abr;
+            String name = call.param("stream");
+            if (name == null || !name.matches("[A-Za-z0-9_-]{1,60}")) {
+                return HttpOut.json(400, Map.of("error", "'stream' must be 1-60 letters, digits, '_' or '-'"));
+            }
+            if (provisioner == null) {
+                return HttpOut.json(503, Map.of("error", "the demo's ABR is not set up (no admin token here)"));
+            }
+            try {
+                String publish = provisioner.provision(name);
+                List<String> renditions = new java.util.ArrayList<>();
+                for (int i = 0; i < AbrProvisioner.RENDITIONS.size(); i++) {
+                    int[] r = AbrProvisioner.RENDITIONS.get(i);
+                    renditions.add(name + "_" + (i + 1) + " " + r[0] + "x" + r[1]);
+                }
+                return HttpOut.json(200, Map.of("publish", publish, "renditions", renditions));
+            } catch (java.io.IOException e) {
+                return HttpOut.json(502, Map.of("error", "provisioning failed: " + e.getMessage()));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return HttpOut.json(503, Map.of("error", "interrupted"));
+            }
         }
     }
 

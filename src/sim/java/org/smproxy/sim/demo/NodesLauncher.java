@@ -107,6 +107,7 @@ final class NodesLauncher implements AutoCloseable {
         if (!closed) {
             nodes = DemoNodes.start(proxy, nodeSecret, adminToken);
             web.attachHls(nodes);
+            web.attachAbr(new AbrProvisioner(proxy.toString(), adminToken, DemoLauncher.NODE_GROUP));
         }
     }
 

@@ -82,6 +82,31 @@ class DemoPageBrowserIT {
         page.close();
     }
 
+    /**
+     * ABR as the demo offers it: the page provisions three renditions, publishes the camera with transcoding to the
+     * transcoder, and plays the smallest rendition from an edge at its own size.
+     */
+    @Test
+    void publishesWithTranscodingAndPlaysARenditionAtItsOwnSize() {
+        Page page = browser.open(URI.create(demo.pageUrl()));
+        setUp(page, "abrdemo", "whip");
+        page.script("document.getElementById('abr').checked = true;");
+        click(page, "publish");
+        awaitText(page, "publish-node", "Published to transcoder-1");
+        assertThat(text(page, "requests")).contains("/as/v1/proxy/whip/live/abrdemo_1");
+        select(page, "rendition", "_3");
+        click(page, "play");
+        awaitText(page, "play-node", "Played from edge-");
+        awaitRenderedFrames(page);
+        await().atMost(MEDIA).until(() -> page.script("return document.getElementById('remote').videoWidth;"),
+                w -> w instanceof Number n && n.intValue() == 320);
+        assertThat(text(page, "play-url")).contains("/as/v1/proxy/whep/live/abrdemo_3");
+        click(page, "stop");
+        click(page, "unpublish");
+        awaitStreamGone("live/abrdemo_3");
+        page.close();
+    }
+
     @Test
     void theWhipWhepPathStillWorks() {
         Page page = browser.open(URI.create(demo.pageUrl()));
