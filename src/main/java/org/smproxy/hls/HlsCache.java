@@ -92,6 +92,12 @@ public final class HlsCache {
     CompletableFuture<Entry> get(Key key, String nodeName, String requestId) {
         long before = fetches.get();
         CompletableFuture<Entry> f = cache.get(key, (k, executor) -> fetch(k, nodeName, requestId));
+        // Caffeine drops a failed fetch from a callback that may not have run yet: a failure is never an answer to
+        // keep, so a caller arriving in that moment asks the node again instead of getting the last caller's error.
+        if (f.isCompletedExceptionally()) {
+            cache.asMap().remove(key, f);
+            f = cache.get(key, (k, executor) -> fetch(k, nodeName, requestId));
+        }
         // counted for the dashboard, not for correctness: a fetch by another caller in between may tip one either way
         if (fetches.get() == before) {
             (f.isDone() ? hits : collapsed).increment();
