@@ -82,6 +82,15 @@ final class RenditionPublisher implements AutoCloseable {
         } else {
             cropH = (int) ((long) w * rendition.height() / rendition.width());
         }
+        if (cropW == rendition.width() && cropH == rendition.height()) {
+            // A crop already at the target size reaches the same fault as above (Chromium's 640x480 camera for a
+            // 640x360 rendition): take up to two rows (or columns) more and let the scaler bring it to size.
+            if (cropH < h) {
+                cropH += Math.min(2, h - cropH);
+            } else {
+                cropW += Math.min(2, w - cropW);
+            }
+        }
         return in.cropAndScale((w - cropW) / 2, (h - cropH) / 2, cropW, cropH, rendition.width(), rendition.height());
     }
 

@@ -115,6 +115,31 @@ class TranscodedRenditionsTest {
         }
     }
 
+    /**
+     * A 4:3 camera (Chromium's fake one is 640x480) for a 640x360 rendition: only a crop, no scaling, which once
+     * aborted the JVM inside webrtc-java. The rendition plays at its size.
+     */
+    @Test
+    void aFourByThreeCameraIsCroppedToAWideRendition() throws Exception {
+        String provision = "[{\"provisionGuid\":\"live/wide\",\"streams\":[{\"streamGuid\":\"live/wide_1\",\"abrLevel\":1,"
+                + "\"videoParams\":{\"videoWidth\":640,\"videoHeight\":360,\"videoBitRate\":1000000}}]}]";
+        assertThat(Https.send(fixture.proxy.client, "POST", fixture.proxy.base + "/as/v1/streams/provision/ng1", provision,
+                "Content-Type", "application/json", "Authorization", "Bearer " + ADMIN).statusCode()).isEqualTo(201);
+        try (SyntheticVideo fourByThree = new SyntheticVideo(fixture.cluster.media(), 640, 480, 180);
+             SimPublisher publisher = SimPublisher.publish(fixture.cluster.media(),
+                     proxy("/as/v1/proxy/whip/live/wide_1?nodeGroup=ng1&transcode=true"), Map.of("mode", "live"),
+                     fourByThree)) {
+            await().atMost(MEDIA).until(() -> fixture.origin.publishingStreams().contains("live/wide_1"));
+            awaitCarriedByAnEdge(List.of("live/wide_1"));
+            try (SimPlayer viewer = SimPlayer.play(fixture.cluster.media(),
+                    proxy("/as/v1/proxy/whep/live/wide_1?requestId=wide-viewer&nodeGroup=ng1"), Map.of())) {
+                await().atMost(MEDIA).untilAsserted(() -> assertThat(viewer.lastFrameSize()).isEqualTo(SIZES.get("live/abr_1")));
+            }
+            assertThat(publisher.delete()).isEqualTo(200);
+            await().atMost(Duration.ofSeconds(10)).until(() -> fixture.origin.publishingStreams().isEmpty());
+        }
+    }
+
     @Test
     void aPublishNoProvisionNamesIsTakenByTheTranscoderAndGoesNowhere() throws Exception {
         try (SimPublisher publisher = SimPublisher.publish(fixture.cluster.media(),

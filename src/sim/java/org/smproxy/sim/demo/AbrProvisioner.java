@@ -1,14 +1,16 @@
 package org.smproxy.sim.demo;
 
-import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
 import org.smproxy.sim.TrustAll;
@@ -36,24 +38,32 @@ final class AbrProvisioner {
 
     /**
      * Provisions {@code live/<name>} with renditions {@code live/<name>_1..3} (one already there is kept as it is).
+     * Asynchronous: the page's request is served on the proxy's own I/O threads, which must not wait on a call back
+     * to the same server.
      *
      * @return what to publish with {@code transcode=true}: the first rendition's stream name
      */
-    String provision(String name) throws IOException, InterruptedException {
-        List<Map<String, Object>> streams = new java.util.ArrayList<>();
+    CompletableFuture<String> provision(String name) {
+        List<Map<String, Object>> streams = new ArrayList<>();
         for (int i = 0; i < RENDITIONS.size(); i++) {
             int[] r = RENDITIONS.get(i);
             streams.add(Map.of("streamGuid", "live/" + name + "_" + (i + 1), "abrLevel", i + 1, "videoParams",
                     Map.of("videoWidth", r[0], "videoHeight", r[1], "videoBitRate", r[2])));
         }
-        String body = JSON.writeValueAsString(List.of(Map.of("provisionGuid", "live/" + name, "streams", streams)));
-        HttpResponse<String> r = client.send(HttpRequest.newBuilder(URI.create(base + "/as/v1/streams/provision/"
-                        + nodeGroup)).timeout(Duration.ofSeconds(5)).header("Authorization", "Bearer " + adminToken)
-                .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(body)).build(),
-                HttpResponse.BodyHandlers.ofString());
-        if (r.statusCode() != 201 && r.statusCode() != 409) {
-            throw new IOException("the provision API answered " + r.statusCode() + ": " + r.body());
+        String body;
+        try {
+            body = JSON.writeValueAsString(List.of(Map.of("provisionGuid", "live/" + name, "streams", streams)));
+        } catch (JsonProcessingException e) {
+            return CompletableFuture.failedFuture(e);
         }
-        return name + "_1";
+        HttpRequest request = HttpRequest.newBuilder(URI.create(base + "/as/v1/streams/provision/" + nodeGroup))
+                .timeout(Duration.ofSeconds(5)).header("Authorization", "Bearer " + adminToken)
+                .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(body)).build();
+        return client.sendAsync(request, HttpResponse.BodyHandlers.ofString()).thenApply(r -> {
+            if (r.statusCode() != 201 && r.statusCode() != 409) {
+                throw new IllegalStateException("the provision API answered " + r.statusCode() + ": " + r.body());
+            }
+            return name + "_1";
+        });
     }
 }

@@ -9,6 +9,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.regex.Pattern;
 
 import org.apache.catalina.Context;
@@ -18,8 +19,12 @@ import org.smproxy.cluster.Node;
 import org.smproxy.cluster.StreamView;
 import org.smproxy.http.ApiCall;
 import org.smproxy.http.ApiHandler;
+import org.smproxy.http.Endpoint;
 import org.smproxy.http.ErrorDialect;
+import org.smproxy.http.HttpIn;
 import org.smproxy.http.HttpOut;
+import org.smproxy.http.NodeLeg;
+import org.smproxy.http.Query;
 import org.smproxy.http.RouteTable;
 import org.smproxy.servlet.EndpointServlet;
 
@@ -279,36 +284,41 @@ final class DemoWeb {
      * {@code POST /demo/abr?stream=<name>}: provisions three renditions of {@code live/<name>} so the page can publish
      * {@code <name>_1} with {@code transcode=true}; {@code {"publish": "<name>_1", "renditions": [...]}}.
      */
-    private final class AbrEndpoint extends ApiHandler {
-        AbrEndpoint() {
-            super(ErrorDialect.SM2);
+    private final class AbrEndpoint implements Endpoint {
+        @Override
+        public int maxBodyBytes() {
+            return 0;
         }
 
         @Override
-        protected HttpOut handle(ApiCall call) {
-            call.allow("POST");
-            AbrProvisioner provisioner = abr;
-            String name = call.param("stream");
+        public CompletableFuture<HttpOut> serve(HttpIn in, String path, String within, NodeLeg leg) {
+            if (!"POST".equals(in.method())) {
+                return CompletableFuture.completedFuture(HttpOut.json(405, Map.of("error", "POST only")));
+            }
+            String name = Query.parse(in.rawQuery()).get("stream");
             if (name == null || !name.matches("[A-Za-z0-9_-]{1,60}")) {
-                return HttpOut.json(400, Map.of("error", "'stream' must be 1-60 letters, digits, '_' or '-'"));
+                return CompletableFuture.completedFuture(HttpOut.json(400,
+                        Map.of("error", "'stream' must be 1-60 letters, digits, '_' or '-'")));
             }
+            AbrProvisioner provisioner = abr;
             if (provisioner == null) {
-                return HttpOut.json(503, Map.of("error", "the demo's ABR is not set up (no admin token here)"));
+                return CompletableFuture.completedFuture(HttpOut.json(503,
+                        Map.of("error", "the demo's ABR is not set up yet (the simulated cluster is starting)")));
             }
-            try {
-                String publish = provisioner.provision(name);
-                List<String> renditions = new java.util.ArrayList<>();
-                for (int i = 0; i < AbrProvisioner.RENDITIONS.size(); i++) {
-                    int[] r = AbrProvisioner.RENDITIONS.get(i);
-                    renditions.add(name + "_" + (i + 1) + " " + r[0] + "x" + r[1]);
-                }
-                return HttpOut.json(200, Map.of("publish", publish, "renditions", renditions));
-            } catch (java.io.IOException e) {
-                return HttpOut.json(502, Map.of("error", "provisioning failed: " + e.getMessage()));
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                return HttpOut.json(503, Map.of("error", "interrupted"));
+            List<String> renditions = new ArrayList<>();
+            for (int i = 0; i < AbrProvisioner.RENDITIONS.size(); i++) {
+                int[] r = AbrProvisioner.RENDITIONS.get(i);
+                renditions.add(name + "_" + (i + 1) + " " + r[0] + "x" + r[1]);
             }
+            return provisioner.provision(name).handle((publish, failure) -> failure == null
+                    ? HttpOut.json(200, Map.of("publish", publish, "renditions", renditions))
+                    : HttpOut.json(502, Map.of("error", "provisioning failed: " + (failure.getCause() != null
+                            ? failure.getCause().getMessage() : failure.getMessage()))));
+        }
+
+        @Override
+        public HttpOut refuse(HttpIn in, Throwable failure) {
+            return HttpOut.json(400, Map.of("error", String.valueOf(failure.getMessage())));
         }
     }
 
