@@ -5,9 +5,11 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
+import java.util.function.BiFunction;
 import java.util.zip.CRC32C;
 
 import com.github.benmanes.caffeine.cache.AsyncCache;
@@ -91,12 +93,14 @@ public final class HlsCache {
     /** @param requestId sent to the node with a fetch this call starts (a collapsed call's own id is not) */
     CompletableFuture<Entry> get(Key key, String nodeName, String requestId) {
         long before = fetches.get();
-        CompletableFuture<Entry> f = cache.get(key, (k, executor) -> fetch(k, nodeName, requestId));
+        BiFunction<Key, Executor, CompletableFuture<Entry>> load =
+                (k, executor) -> fetch(k, nodeName, requestId);
+        CompletableFuture<Entry> f = cache.get(key, load);
         // Caffeine drops a failed fetch from a callback that may not have run yet: a failure is never an answer to
         // keep, so a caller arriving in that moment asks the node again instead of getting the last caller's error.
         if (f.isCompletedExceptionally()) {
             cache.asMap().remove(key, f);
-            f = cache.get(key, (k, executor) -> fetch(k, nodeName, requestId));
+            f = cache.get(key, load);
         }
         // counted for the dashboard, not for correctness: a fetch by another caller in between may tip one either way
         if (fetches.get() == before) {

@@ -45,15 +45,21 @@ final class HlsFilter implements Filter {
 
     /** Call before the node's Tomcat starts. */
     static void install(Context context, HlsStreams hls, String token) {
+        install(context, "hls", new HlsFilter(hls, token), "*.m3u8", "*.ts");
+    }
+
+    /** An asynchronous filter on the node's context: the node's HTTP files (live HLS, recordings) all go through one. */
+    static void install(Context context, String name, Filter filter, String... patterns) {
         FilterDef def = new FilterDef();
-        def.setFilterName("hls");
-        def.setFilter(new HlsFilter(hls, token));
+        def.setFilterName(name);
+        def.setFilter(filter);
         def.setAsyncSupported("true");
         context.addFilterDef(def);
         FilterMap map = new FilterMap();
-        map.setFilterName("hls");
-        map.addURLPatternDecoded("*.m3u8");
-        map.addURLPatternDecoded("*.ts");
+        map.setFilterName(name);
+        for (String pattern : patterns) {
+            map.addURLPatternDecoded(pattern);
+        }
         context.addFilterMap(map);
     }
 

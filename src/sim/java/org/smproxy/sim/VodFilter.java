@@ -22,8 +22,6 @@ import javax.servlet.ServletResponse;
 import javax.servlet.http.HttpServletRequest;
 import javax.servlet.http.HttpServletResponse;
 import org.apache.catalina.Context;
-import org.apache.tomcat.util.descriptor.web.FilterDef;
-import org.apache.tomcat.util.descriptor.web.FilterMap;
 
 /**
  * Red5's VOD servlets of an app: {@code GET /<app>/playlists} and {@code /<app>/mediafiles} (JSON listings, as the
@@ -52,15 +50,7 @@ final class VodFilter implements Filter {
     /** Call before {@link HlsFilter#install} (filters run in the order installed) and before Tomcat starts. */
     static void install(Context context, Recordings recordings, Set<String> apps, Supplier<String> baseUrl,
                         String token) {
-        FilterDef def = new FilterDef();
-        def.setFilterName("vod");
-        def.setFilter(new VodFilter(recordings, apps, baseUrl, token));
-        def.setAsyncSupported("true");
-        context.addFilterDef(def);
-        FilterMap map = new FilterMap();
-        map.setFilterName("vod");
-        map.addURLPatternDecoded("/*");
-        context.addFilterMap(map);
+        HlsFilter.install(context, "vod", new VodFilter(recordings, apps, baseUrl, token), "/*");
     }
 
     @Override
